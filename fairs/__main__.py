@@ -1,0 +1,3 @@
+from fairs.cli import main
+
+main()

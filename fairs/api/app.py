@@ -1,0 +1,93 @@
+"""The Litestar application: API, OpenAPI at /schema, and the pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from fairs.api.problems import EXCEPTION_HANDLERS
+from fairs.api.routes.accounts import AccountController
+from fairs.api.routes.attendance import AttendanceController
+from fairs.api.routes.employers import EmployerController
+from fairs.api.routes.health import healthz, readyz
+from fairs.api.routes.setup import SetupController
+from fairs.api.security import TokenMiddleware
+from fairs.services import passwords
+from fairs.services.context import SYSTEM_CLOCK, Clock
+from fairs.services.queue import JobQueue, open_queue
+from fairs.settings import Settings
+from fairs.web.pages import PAGES
+
+log = logging.getLogger("fairs")
+WEB = Path(__file__).resolve().parent.parent / "web"
+PUBLIC_PATHS = ["/healthz", "/readyz", "/schema", "/static"]
+
+
+def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue | None = None) -> Litestar:
+    """Build the app. ``queue`` is opened from FAIRS_REDIS_URL at start-up when not given."""
+    passwords.use_cost(settings.password_hash_cost)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        from fairs.db.tables import Organization
+
+        engine = Organization._meta.db
+        pooled = engine.engine_type == "postgres" and engine.pool is None
+        if pooled:
+            await engine.start_connection_pool(min_size=1, max_size=settings.db_pool_size)
+        opened = None
+        if app.state.queue is None:
+            opened = app.state.queue = await open_queue(settings.redis_url)
+        try:
+            yield
+        finally:
+            if opened is not None:
+                await opened.pool.aclose()
+            if pooled:
+                await engine.close_connection_pool()
+
+    return Litestar(
+        route_handlers=[
+            healthz, readyz, AccountController, SetupController, EmployerController, AttendanceController,
+            *PAGES, create_static_files_router(path="/static", directories=[WEB / "static"], guards=[_public()]),
+        ],
+        lifespan=[lifespan],
+        state=State({"settings": settings, "clock": clock, "queue": queue}),
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[DefineMiddleware(TokenMiddleware, exclude=["^/static"])],
+        cors_config=CORSConfig(allow_origins=[settings.public_base_url], allow_headers=["Authorization",
+                               "Content-Type", "Idempotency-Key"]),
+        template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="fairs",
+            version="0.1.0",
+            description="Job-fair campaigns for grassroots workers. Errors are problem details (RFC 9457).",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}),
+            security=[{"BearerToken": []}],
+        ),
+        request_max_body_size=2 * 1024 * 1024,
+        debug=False,
+    )
+
+
+def _public() -> Any:
+    from fairs.api.security import public
+
+    return public

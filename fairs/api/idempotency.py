@@ -1,0 +1,64 @@
+"""``Idempotency-Key``: a retried write returns the first answer and creates nothing new.
+
+The key's record is written in the same transaction as the write it answers. Two requests
+racing with one key: the second one's insert hits the unique index, its transaction (and so
+its write) rolls back, and it answers with the first one's stored result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+
+from fairs.core.errors import InvalidInput
+from fairs.db.integrity import is_integrity_error
+from fairs.db.tables import IdempotencyRecord
+from fairs.db.transactions import write_transaction
+from fairs.services.context import Actor
+
+HEADER = "Idempotency-Key"
+
+
+async def _stored(actor: Actor, key: str, fingerprint: str) -> Response[bytes] | None:
+    row = await IdempotencyRecord.select().where(
+        IdempotencyRecord.account == actor.account_id, IdempotencyRecord.key == key).first()
+    if row is None:
+        return None
+    if row["fingerprint"] != fingerprint:
+        raise InvalidInput("this Idempotency-Key was used for a different request", HEADER,
+                           code="idempotency_key_reused")
+    return Response(row["response"].encode(), status_code=row["status_code"], media_type="application/json",
+                    headers={"Idempotent-Replayed": "true"})
+
+
+async def idempotent(request: Request[Any, Any, Any], actor: Actor, status_code: int,
+                     write: Callable[[], Awaitable[Any]], now: Any) -> Response[Any]:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return Response(await write(), status_code=status_code)
+    if not 8 <= len(key) <= 200:
+        raise InvalidInput("must be 8 to 200 characters (a UUID is a good key)", HEADER)
+    body = await request.body()
+    fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body).hexdigest()
+    try:
+        async with write_transaction():
+            replay = await _stored(actor, key, fingerprint)
+            if replay is not None:
+                return replay
+            result = msgspec.json.encode(await write())
+            await IdempotencyRecord.insert(IdempotencyRecord(
+                account=actor.account_id, key=key, fingerprint=fingerprint, status_code=status_code,
+                response=result.decode(), created_at=now,
+            ))
+    except Exception as error:
+        if not is_integrity_error(error):
+            raise
+        replay = await _stored(actor, key, fingerprint)
+        if replay is None:
+            raise
+        return replay
+    return Response(result, status_code=status_code, media_type="application/json")

@@ -1,0 +1,81 @@
+"""Every error answer is problem details (RFC 9457): type, title, status, detail, and
+``errors``: a list of ``{field, message}`` naming what was wrong."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from fairs.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from fairs.db.integrity import as_conflict, is_integrity_error
+
+log = logging.getLogger("fairs.api")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://fairs.readthedocs.io/problems/"
+_STATUS = {InvalidInput: 422, NotFound: 404, Conflict: 409}
+_TITLES = {
+    400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
+    405: "Method not allowed", 409: "Conflict", 413: "Request too large", 415: "Unsupported media type",
+    422: "Invalid input", 429: "Too many requests", 500: "Internal error", 503: "Unavailable",
+}
+
+
+def problem(status: int, detail: str, code: str, errors: list[dict[str, str]] | None = None,
+            instance: str | None = None, **extra: Any) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "errors": errors or [],
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def domain_error(request: Request[Any, Any, Any], error: DomainError) -> Response[dict[str, Any]]:
+    status = next((s for cls, s in _STATUS.items() if isinstance(error, cls)), 400)
+    errors = [{"field": p.field, "message": p.message} for p in error.problems]
+    return problem(status, error.detail, error.code, errors, request.url.path, **error.extra)
+
+
+def validation_error(request: Request[Any, Any, Any], error: ValidationException) -> Response[dict[str, Any]]:
+    errors = []
+    for item in error.extra or []:
+        if isinstance(item, dict):
+            field = item.get("key") or item.get("source") or "body"
+            errors.append({"field": str(field), "message": str(item.get("message", ""))})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or str(error.detail)
+    return problem(400, detail, "invalid_request", errors, request.url.path)
+
+
+def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[dict[str, Any]]:
+    status = error.status_code
+    code = {401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+        status, "http_error")
+    response = problem(status, str(error.detail), code, instance=request.url.path)
+    if error.headers:
+        response.headers.update(error.headers)
+    return response
+
+
+def unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    if is_integrity_error(error):
+        return domain_error(request, as_conflict(error))
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem(500, "an unexpected error happened; it has been logged", "internal_error",
+                   instance=request.url.path)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

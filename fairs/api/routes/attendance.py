@@ -1,0 +1,108 @@
+"""Registrations, matching runs and interview slots."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from fairs.api.idempotency import idempotent
+from fairs.api.routes.accounts import attendee_details
+from fairs.api.schemas import (
+    AssistedRegistrationIn,
+    InterviewAnswerIn,
+    InterviewOut,
+    MatchRunOut,
+    RegistrationOut,
+    convert,
+)
+from fairs.api.security import actor_of, attendee, organizer, role, signed_in
+from fairs.services import calendar, interviews, matching, registrations
+
+CALENDAR = "text/calendar; charset=utf-8"
+
+
+class AttendanceController(Controller):
+    tags = ["registrations and interviews"]
+
+    @post("/events/{event_id:int}/registrations", guards=[attendee], status_code=201,
+          description="I register myself for a published event.")
+    async def register(self, request: Request[Any, Any, Any], event_id: FromPath[int]) -> Response[RegistrationOut]:
+        actor = actor_of(request)
+        clock = request.app.state.clock
+
+        async def write() -> RegistrationOut:
+            return convert(await registrations.register_myself(actor, event_id, clock), RegistrationOut)
+
+        return await idempotent(request, actor, 201, write, clock.now())
+
+    @post("/events/{event_id:int}/assisted-registrations", guards=[role("staff", "organizer")], status_code=201,
+          description="Service-station staff register a person on their behalf (found by phone, or created).")
+    async def register_on_behalf(self, request: Request[Any, Any, Any], event_id: FromPath[int],
+                                 data: JSONBody[AssistedRegistrationIn]) -> Response[RegistrationOut]:
+        actor = actor_of(request)
+        clock = request.app.state.clock
+        details = attendee_details(data.attendee)
+
+        async def write() -> RegistrationOut:
+            row = await registrations.register_on_behalf(actor, event_id, details, clock)
+            return convert(row, RegistrationOut)
+
+        return await idempotent(request, actor, 201, write, clock.now())
+
+    @get("/registrations", guards=[role("attendee", "staff", "organizer")],
+         description="Attendees see theirs; staff the ones they made; organizers all.")
+    async def list_registrations(self, request: Request[Any, Any, Any],
+                                 event_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[RegistrationOut]:
+        rows = await registrations.list_registrations(actor_of(request), event_id)
+        return [convert(r, RegistrationOut) for r in rows]
+
+    @post("/registrations/{registration_id:int}/cancel", guards=[role("attendee", "staff", "organizer")],
+          status_code=200)
+    async def cancel_registration(self, request: Request[Any, Any, Any], registration_id: FromPath[int]) -> RegistrationOut:
+        return convert(await registrations.cancel_registration(actor_of(request), registration_id), RegistrationOut)
+
+    @post("/events/{event_id:int}/match-runs", guards=[organizer], status_code=202,
+          description="Start matching: a worker assigns registered attendees to interview slots.")
+    async def start_matching(self, request: Request[Any, Any, Any], event_id: FromPath[int]) -> Response[MatchRunOut]:
+        actor = actor_of(request)
+        state = request.app.state
+
+        async def write() -> MatchRunOut:
+            row = await matching.start_match_run(actor, event_id, state.queue, state.clock)
+            return convert(row, MatchRunOut)
+
+        return await idempotent(request, actor, 202, write, state.clock.now())
+
+    @get("/match-runs/{run_id:int}", guards=[organizer])
+    async def get_match_run(self, request: Request[Any, Any, Any], run_id: FromPath[int]) -> MatchRunOut:
+        return convert(await matching.get_match_run(actor_of(request), run_id), MatchRunOut)
+
+    @get("/interviews", guards=[role("attendee", "employer", "organizer")],
+         description="My interview slots (attendee), my organization's schedule (employer), or all (organizer).")
+    async def list_interviews(self, request: Request[Any, Any, Any],
+                              event_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[InterviewOut]:
+        rows = await interviews.list_interviews(actor_of(request), event_id)
+        return [convert(r, InterviewOut) for r in rows]
+
+    @get("/interviews/{interview_id:int}", guards=[signed_in])
+    async def get_interview(self, request: Request[Any, Any, Any], interview_id: FromPath[int]) -> InterviewOut:
+        return convert(await interviews.interview_view(actor_of(request), interview_id), InterviewOut)
+
+    @post("/interviews/{interview_id:int}/answer", guards=[attendee], status_code=200,
+          description="Accept or decline a proposed interview.")
+    async def answer(self, request: Request[Any, Any, Any], interview_id: FromPath[int],
+                     data: JSONBody[InterviewAnswerIn]) -> InterviewOut:
+        row = await interviews.respond(actor_of(request), interview_id, data.answer, request.app.state.clock)
+        return convert(row, InterviewOut)
+
+    @get("/interviews/{interview_id:int}/calendar.ics", guards=[role("attendee", "employer")],
+         media_type=CALENDAR, description="This interview as a calendar file, for me only.")
+    async def interview_calendar(self, request: Request[Any, Any, Any], interview_id: FromPath[int],
+                                 lang: Annotated[str, QueryParameter(pattern="^(zh|en)$")] = "zh") -> Response[bytes]:
+        state = request.app.state
+        body = await calendar.interview_file(actor_of(request), interview_id, state.settings.organizer_mailbox,
+                                             lang, state.clock)
+        return Response(body, media_type=CALENDAR,
+                        headers={"Content-Disposition": f'attachment; filename="interview-{interview_id}.ics"'})

@@ -1,0 +1,108 @@
+"""Campaigns, venues with booths, events (organizers write; published events are public)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from fairs.api.idempotency import idempotent
+from fairs.api.schemas import (
+    BoothStateOut,
+    CampaignIn,
+    CampaignOut,
+    EventIn,
+    EventOut,
+    EventStatusIn,
+    VenueIn,
+    VenueOut,
+    convert,
+)
+from fairs.api.security import actor_of, organizer, public
+from fairs.services import booths, calendar, fairs_setup
+
+CALENDAR = "text/calendar; charset=utf-8"
+
+
+class SetupController(Controller):
+    tags = ["campaigns and events"]
+
+    @post("/campaigns", guards=[organizer], status_code=201)
+    async def create_campaign(self, request: Request[Any, Any, Any], data: JSONBody[CampaignIn]) -> Response[CampaignOut]:
+        actor = actor_of(request)
+        clock = request.app.state.clock
+
+        async def write() -> CampaignOut:
+            row = await fairs_setup.create_campaign(actor, data.name, data.kind, data.description, clock)
+            return convert(row, CampaignOut)
+
+        return await idempotent(request, actor, 201, write, clock.now())
+
+    @get("/campaigns", guards=[public])
+    async def list_campaigns(self) -> list[CampaignOut]:
+        return [convert(r, CampaignOut) for r in await fairs_setup.list_campaigns()]
+
+    @post("/venues", guards=[organizer], status_code=201,
+          description="A venue and its booths (the floor plan's booth list).")
+    async def create_venue(self, request: Request[Any, Any, Any], data: JSONBody[VenueIn]) -> Response[VenueOut]:
+        actor = actor_of(request)
+        clock = request.app.state.clock
+        specs = [fairs_setup.BoothSpec(b.code, b.zone, b.width_m, b.depth_m, tuple(b.features)) for b in data.booths]
+
+        async def write() -> VenueOut:
+            row = await fairs_setup.create_venue(actor, data.name, data.address, data.latitude, data.longitude,
+                                                 data.timezone, specs, clock)
+            return convert(row, VenueOut)
+
+        return await idempotent(request, actor, 201, write, clock.now())
+
+    @get("/venues", guards=[public])
+    async def list_venues(self) -> list[VenueOut]:
+        return [convert(r, VenueOut) for r in await fairs_setup.list_venues()]
+
+    @get("/venues/{venue_id:int}", guards=[public])
+    async def get_venue(self, venue_id: FromPath[int]) -> VenueOut:
+        return convert(await fairs_setup.venue_with_booths(venue_id), VenueOut)
+
+    @post("/events", guards=[organizer], status_code=201,
+          description="Times must carry a UTC offset; the event's time zone comes from its venue.")
+    async def create_event(self, request: Request[Any, Any, Any], data: JSONBody[EventIn]) -> Response[EventOut]:
+        actor = actor_of(request)
+        clock = request.app.state.clock
+        spec = fairs_setup.EventSpec(
+            data.campaign_id, data.kind, data.title, data.starts_at, data.ends_at, data.venue_id, data.timezone,
+            data.online_url, data.interview_slot_minutes, data.interviews_per_attendee)
+
+        async def write() -> EventOut:
+            return convert(await fairs_setup.create_event(actor, spec, clock), EventOut)
+
+        return await idempotent(request, actor, 201, write, clock.now())
+
+    @patch("/events/{event_id:int}", guards=[organizer],
+           description="Publish, close or cancel an event (draft → published → closed).")
+    async def change_event(self, request: Request[Any, Any, Any], event_id: FromPath[int], data: JSONBody[EventStatusIn]) -> EventOut:
+        return convert(await fairs_setup.change_event_status(actor_of(request), event_id, data.status), EventOut)
+
+    @get("/events", guards=[public], description="Published events, soonest first.")
+    async def list_events(self, campaign_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[EventOut]:
+        rows = await fairs_setup.list_events(published_only=True, campaign_id=campaign_id)
+        return [convert(r, EventOut) for r in rows]
+
+    @get("/events/{event_id:int}", guards=[public])
+    async def get_event(self, event_id: FromPath[int]) -> EventOut:
+        return convert(await fairs_setup.get_event(event_id, published_only=True), EventOut)
+
+    @get("/events/{event_id:int}/booths", guards=[public], description="Each booth's state: free, held, reserved.")
+    async def event_booths(self, request: Request[Any, Any, Any], event_id: FromPath[int]) -> list[BoothStateOut]:
+        rows = await booths.booth_states(event_id, request.app.state.clock)
+        return [convert(r, BoothStateOut) for r in rows]
+
+    @get("/events/{event_id:int}/calendar.ics", guards=[public], media_type=CALENDAR,
+         description="The fair as a calendar file (no METHOD: a download).")
+    async def event_calendar(self, request: Request[Any, Any, Any], event_id: FromPath[int],
+                             lang: Annotated[str, QueryParameter(pattern="^(zh|en)$")] = "zh") -> Response[bytes]:
+        settings = request.app.state.settings
+        body = await calendar.event_file(event_id, settings.organizer_mailbox, lang, request.app.state.clock)
+        return Response(body, media_type=CALENDAR,
+                        headers={"Content-Disposition": f'attachment; filename="fair-{event_id}.ics"'})

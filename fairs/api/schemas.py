@@ -1,0 +1,307 @@
+"""Request and response bodies (msgspec). Field names are the API's English vocabulary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, TypeVar
+
+import msgspec
+from msgspec import Meta, Struct
+
+Text = Annotated[str, Meta(max_length=200)]
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Tag = Annotated[str, Meta(min_length=1, max_length=64)]
+Login = Annotated[str, Meta(min_length=3, max_length=100, pattern=r"^[A-Za-z0-9_.@+-]+$")]
+Password = Annotated[str, Meta(min_length=8, max_length=200)]
+Id = Annotated[int, Meta(ge=1)]
+
+
+class Problem(Struct):
+    """Problem details (RFC 9457)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]]
+    instance: str | None = None
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+class LoginRequest(Struct, forbid_unknown_fields=True):
+    login: Annotated[str, Meta(min_length=1, max_length=100)]
+    password: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class TokenOut(Struct):
+    token: str
+    token_type: str
+    expires_at: datetime
+    account_id: int
+    role: str
+    organization_id: int | None
+    attendee_id: int | None
+
+
+class OrganizationIn(Struct, forbid_unknown_fields=True):
+    name: Name
+    credit_code: Annotated[str, Meta(min_length=1, max_length=30)]
+    industry: Tag
+    contact_name: Text = ""
+    contact_phone: Annotated[str, Meta(max_length=30)] = ""
+    contact_email: Annotated[str, Meta(max_length=254)] = ""
+
+
+class EmployerSignUp(Struct, forbid_unknown_fields=True):
+    organization: OrganizationIn
+    login: Login
+    password: Password
+
+
+class AttendeeIn(Struct, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(min_length=1, max_length=100)]
+    phone: Annotated[str, Meta(min_length=1, max_length=30)]
+    consent: bool
+    township: Text = ""
+    village: Text = ""
+    email: Annotated[str, Meta(max_length=254)] = ""
+    skills: Annotated[list[Tag], Meta(max_length=30)] = []
+    desired_industries: Annotated[list[Tag], Meta(max_length=20)] = []
+    priority_groups: Annotated[list[Tag], Meta(max_length=10)] = []
+    language: Literal["zh", "en"] = "zh"
+
+
+class AttendeeSignUp(Struct, forbid_unknown_fields=True):
+    attendee: AttendeeIn
+    login: Login
+    password: Password
+
+
+class AccountIn(Struct, forbid_unknown_fields=True):
+    role: Literal["organizer", "staff"]
+    login: Login
+    password: Password
+    display_name: Name
+    service_station: Text = ""
+    email: Annotated[str, Meta(max_length=254)] = ""
+
+
+class AccountOut(Struct):
+    account_id: int
+    role: str
+    organization_id: int | None = None
+    attendee_id: int | None = None
+
+
+# --- set-up ---------------------------------------------------------------------------------
+
+class CampaignIn(Struct, forbid_unknown_fields=True):
+    name: Name
+    kind: Literal["village_tour", "festival", "other"]
+    description: Annotated[str, Meta(max_length=5000)] = ""
+
+
+class CampaignOut(Struct):
+    id: int
+    name: str
+    kind: str
+    description: str
+    created_at: datetime
+
+
+class BoothIn(Struct, forbid_unknown_fields=True):
+    code: Annotated[str, Meta(min_length=1, max_length=20)]
+    zone: Annotated[str, Meta(max_length=64)] = ""
+    width_m: Annotated[float, Meta(gt=0, le=100)] = 3.0
+    depth_m: Annotated[float, Meta(gt=0, le=100)] = 3.0
+    features: Annotated[list[Tag], Meta(max_length=20)] = []
+
+
+class VenueIn(Struct, forbid_unknown_fields=True):
+    name: Name
+    address: Annotated[str, Meta(max_length=300)] = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    timezone: Annotated[str, Meta(max_length=64)] = "Asia/Shanghai"
+    booths: Annotated[list[BoothIn], Meta(max_length=2000)] = []
+
+
+class BoothOut(Struct):
+    id: int
+    code: str
+    zone: str
+    width_m: float
+    depth_m: float
+    features: list[str]
+
+
+class VenueOut(Struct):
+    id: int
+    name: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    timezone: str
+    booths: list[BoothOut] = []
+
+
+class EventIn(Struct, forbid_unknown_fields=True):
+    campaign_id: Id
+    kind: Literal["onsite_fair", "village_stop", "online_fair", "training"]
+    title: Name
+    starts_at: datetime
+    ends_at: datetime
+    venue_id: Id | None = None
+    timezone: Annotated[str, Meta(max_length=64)] | None = None
+    online_url: Annotated[str, Meta(max_length=500)] = ""
+    interview_slot_minutes: int = 20
+    interviews_per_attendee: int = 3
+
+
+class EventStatusIn(Struct, forbid_unknown_fields=True):
+    status: Literal["published", "closed", "cancelled"]
+
+
+class EventOut(Struct):
+    id: int
+    campaign: int
+    venue: int | None
+    kind: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    status: str
+    online_url: str
+    interview_slot_minutes: int
+    interviews_per_attendee: int
+
+
+class BoothStateOut(Struct):
+    id: int
+    code: str
+    zone: str
+    features: list[str]
+    state: Literal["free", "held", "reserved"]
+
+
+# --- employers ------------------------------------------------------------------------------
+
+class OrganizationOut(Struct):
+    id: int
+    name: str
+    credit_code: str
+    industry: str
+    contact_name: str
+
+
+class PositionIn(Struct, forbid_unknown_fields=True):
+    title: Name
+    industry: Tag
+    headcount: Annotated[int, Meta(ge=1, le=100000)] = 1
+    skills: Annotated[list[Tag], Meta(max_length=30)] = []
+    wage_min: Annotated[int, Meta(ge=0)] | None = None
+    wage_max: Annotated[int, Meta(ge=0)] | None = None
+    work_location: Text = ""
+    provides_food_lodging: bool = False
+    accepts_older_workers: bool = False
+    part_time: bool = False
+    description: Annotated[str, Meta(max_length=5000)] = ""
+
+
+class PositionOut(Struct):
+    id: int
+    organization: int
+    title: str
+    industry: str
+    headcount: int
+    skills: list[str]
+    wage_min: int | None
+    wage_max: int | None
+    work_location: str
+    provides_food_lodging: bool
+    accepts_older_workers: bool
+    part_time: bool
+    description: str
+
+
+class HoldIn(Struct, forbid_unknown_fields=True):
+    booth_id: Id
+    interviewers: Annotated[int, Meta(ge=1, le=20)] = 2
+
+
+class ReservationOut(Struct):
+    id: int
+    booth: int
+    booth_code: str
+    event: int
+    organization: int
+    status: str
+    hold_expires_at: datetime | None
+    interviewers: int
+    created_at: datetime
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+
+
+# --- registrations and interviews -----------------------------------------------------------
+
+class AssistedRegistrationIn(Struct, forbid_unknown_fields=True):
+    attendee: AttendeeIn
+
+
+class RegistrationOut(Struct):
+    id: int
+    event: int
+    attendee: int
+    status: str
+    channel: str
+    created_at: datetime
+    event_title: str
+    event_starts_at: datetime
+
+
+class MatchRunOut(Struct):
+    id: int
+    event: int
+    status: str
+    parameters: dict[str, object]
+    metrics: dict[str, object]
+    error: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class InterviewOut(Struct):
+    id: int
+    event: int
+    event_title: str
+    status: str
+    slot_index: int
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    organization: int
+    organization_name: str
+    position: int
+    position_title: str
+    wage_min: int | None
+    wage_max: int | None
+    booth_code: str | None
+    venue_name: str | None
+    attendee_name: str | None = None
+    attendee_phone: str | None = None
+
+
+class InterviewAnswerIn(Struct, forbid_unknown_fields=True):
+    answer: Literal["accepted", "declined"]
+
+
+T = TypeVar("T")
+
+
+def convert(value: object, kind: type[T]) -> T:
+    """A row (dict) as a response struct; JSON columns stored as text are decoded."""
+    return msgspec.convert(value, kind, strict=False)

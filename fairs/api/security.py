@@ -1,0 +1,86 @@
+"""Sign-in tokens and guards.
+
+A token is a JWT (HS256, signed with FAIRS_SECRET_KEY) carrying only the account id; every
+request loads the account, so a deactivated account stops working at once and any API process
+can check any token. Every route declares a guard: ``public`` or a role guard.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from fairs.services.accounts import actor_by_id
+from fairs.services.context import Actor
+
+TOKEN_LIFETIME = timedelta(hours=12)
+ALGORITHM = "HS256"
+
+
+def issue_token(actor: Actor, secret: str, now: datetime) -> tuple[str, datetime]:
+    expires = now + TOKEN_LIFETIME
+    token = jwt.encode({"sub": str(actor.account_id), "iat": now, "exp": expires}, secret, algorithm=ALGORITHM)
+    return token, expires
+
+
+class TokenMiddleware(AbstractAuthenticationMiddleware):
+    """Reads ``Authorization: Bearer …`` when present. No header: an anonymous request (the
+    route's guard decides). A bad or expired token: 401, whatever the route."""
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        if not header:
+            return AuthenticationResult(user=None, auth=None)
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthorizedException("the Authorization header must be 'Bearer <token>'")
+        secret = connection.app.state.settings.secret_key
+        try:
+            claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
+            account_id = int(claims["sub"])
+        except (jwt.PyJWTError, ValueError):
+            raise NotAuthorizedException("the token is invalid or has expired; sign in again") from None
+        actor = await actor_by_id(account_id)
+        if actor is None:
+            raise NotAuthorizedException("the account no longer exists or is disabled")
+        return AuthenticationResult(user=actor, auth=token)
+
+
+def public(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Anyone may call this route."""
+
+
+def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if connection.scope.get("user") is None:
+        raise NotAuthorizedException("sign in first: POST /auth/login", headers={"WWW-Authenticate": "Bearer"})
+
+
+def role(*roles: str):  # type: ignore[no-untyped-def]
+    """Guard: the caller is signed in with one of ``roles``."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        signed_in(connection, handler)
+        actor: Actor = connection.scope["user"]
+        if actor.role not in roles:
+            raise PermissionDeniedException(f"only {' or '.join(roles)} accounts may do this")
+
+    guard.__name__ = f"role_{'_'.join(roles)}"
+    return guard
+
+
+def actor_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
+    actor = connection.scope.get("user")
+    if actor is None:
+        raise NotAuthorizedException("sign in first: POST /auth/login", headers={"WWW-Authenticate": "Bearer"})
+    return actor  # type: ignore[no-any-return]
+
+
+organizer = role("organizer")
+employer = role("employer")
+attendee = role("attendee")

@@ -1,0 +1,6 @@
+"""The ASGI application for uvicorn (``fairs.asgi:app``), built from the environment."""
+
+from fairs.api.app import create_app
+from fairs.settings import get_settings
+
+app = create_app(get_settings())

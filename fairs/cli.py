@@ -1,0 +1,200 @@
+"""The ``fairs`` command: serve, worker, migrate, seed-demo, bench, up, create-organizer."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from fairs.settings import Settings, SettingsError, get_settings
+
+os.environ.setdefault("PICCOLO_CONF", "fairs.db.piccolo_conf")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as error:
+        print(f"fairs: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _redis_url(settings: Settings) -> tuple[str, Any]:
+    """The Redis to use: FAIRS_REDIS_URL, or an embedded one under var/ (kept alive by the
+    returned handle). Child processes learn it through the environment."""
+    if settings.redis_url:
+        return settings.redis_url, None
+    from fairs.services.queue import EmbeddedRedis
+
+    embedded = EmbeddedRedis(settings.var_dir)
+    os.environ["FAIRS_REDIS_URL"] = embedded.url
+    return embedded.url, embedded
+
+
+async def _with_database(coro: Any) -> Any:
+    from fairs.db.tables import Organization
+
+    engine = Organization._meta.db
+    if engine.engine_type == "postgres":
+        await engine.start_connection_pool(min_size=1, max_size=2)
+        try:
+            return await coro
+        finally:
+            await engine.close_connection_pool()
+    return await coro
+
+
+def migrate(_: argparse.Namespace) -> None:
+    _settings()
+    from fairs.db.migrate import apply_migrations
+
+    asyncio.run(apply_migrations())
+    print("fairs: migrations applied")
+
+
+def seed_demo(_: argparse.Namespace) -> None:
+    settings = _settings()
+    from fairs.services import passwords
+    from fairs.services.demo import seed
+
+    passwords.use_cost(settings.password_hash_cost)
+    summary = asyncio.run(_with_database(seed()))
+    print(json.dumps(summary, ensure_ascii=False))
+
+
+def create_organizer(args: argparse.Namespace) -> None:
+    settings = _settings()
+    from fairs.services import passwords
+    from fairs.services.demo import create_first_organizer
+
+    passwords.use_cost(settings.password_hash_cost)
+    password = os.environ.get("FAIRS_NEW_PASSWORD") or args.password
+    if not password:
+        print("fairs: give the password in FAIRS_NEW_PASSWORD or --password", file=sys.stderr)
+        raise SystemExit(2)
+    account_id = asyncio.run(_with_database(create_first_organizer(args.login, password, args.name)))
+    print(f"fairs: organizer account {account_id} ({args.login}) created")
+
+
+def serve(args: argparse.Namespace) -> None:
+    settings = _settings()
+    settings.configure_logging()
+    _, embedded = _redis_url(settings)
+    import uvicorn
+
+    try:
+        uvicorn.run("fairs.asgi:app", host=settings.host, port=settings.port, workers=args.workers,
+                    log_level=settings.log_level.lower(), proxy_headers=True)
+    finally:
+        if embedded is not None and args.own_redis:
+            embedded.close()
+
+
+def worker(args: argparse.Namespace) -> None:
+    settings = _settings()
+    settings.configure_logging()
+    url, embedded = _redis_url(settings)
+    from arq.worker import check_health, run_worker
+
+    from workers.settings import WorkerSettings, health_check_key, worker_settings
+
+    if args.check:
+        raise SystemExit(check_health(worker_settings(url)["redis_settings"], health_check_key()))
+    try:
+        run_worker(WorkerSettings, **worker_settings(url))  # type: ignore[arg-type]
+    finally:
+        if embedded is not None and args.own_redis:
+            embedded.close()
+
+
+def up(_: argparse.Namespace) -> None:
+    """Everything in one process tree: embedded Redis if needed, migrate, serve, one worker.
+    Ctrl-C (or SIGTERM) stops the children, then the embedded Redis."""
+    settings = _settings()
+    settings.configure_logging()
+    url, embedded = _redis_url(settings)
+    from fairs.db.migrate import apply_migrations
+
+    asyncio.run(apply_migrations())
+    command = [sys.executable, "-m", "fairs"]
+    children = [
+        subprocess.Popen([*command, "serve"]),
+        subprocess.Popen([*command, "worker"]),
+    ]
+    print(f"fairs: serving on http://{settings.host}:{settings.port} (Redis {url.split('?')[0]}); Ctrl-C stops")
+    stopping = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 15
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if embedded is not None:
+            embedded.close()
+    codes = [child.returncode for child in children]
+    print(f"fairs: stopped (exit codes {codes})")
+
+
+def bench(args: argparse.Namespace) -> None:
+    from fairs.bench import BENCHMARKS
+
+    if args.name not in BENCHMARKS:
+        print(f"fairs: unknown benchmark {args.name!r}; known: {', '.join(sorted(BENCHMARKS))}", file=sys.stderr)
+        raise SystemExit(2)
+    result = BENCHMARKS[args.name](args.size)
+    if not args.json:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+    print(json.dumps(result, ensure_ascii=False))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="fairs", description="Job-fair campaigns for grassroots workers.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=migrate)
+    commands.add_parser("seed-demo", help="load the Zhuzhou demo data (idempotent)").set_defaults(run=seed_demo)
+    p = commands.add_parser("create-organizer", help="create an organizer account")
+    p.add_argument("login")
+    p.add_argument("--name", default="管理员")
+    p.add_argument("--password", default="")
+    p.set_defaults(run=create_organizer)
+    p = commands.add_parser("serve", help="serve the API and pages with uvicorn")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument("--own-redis", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(run=serve)
+    p = commands.add_parser("worker", help="run one arq worker")
+    p.add_argument("--check", action="store_true", help="exit 0 when a worker's health check is fresh")
+    p.add_argument("--own-redis", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(run=worker)
+    commands.add_parser("up", help="migrate, serve and run a worker (embedded Redis if needed)").set_defaults(run=up)
+    p = commands.add_parser("bench", help="run a benchmark; the last output line is one JSON object")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true", help="print only the JSON line")
+    p.add_argument("--size", type=int, default=0, help="problem size (benchmark-specific; 0 = default)")
+    p.set_defaults(run=bench)
+    args = parser.parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Turn the database's refusals into domain conflicts naming what was refused."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import asyncpg
+
+from fairs.core.errors import Conflict
+from fairs.db.constraints import CHECKS, INTERVIEW_NO_OVERLAP, UNIQUE_INDEXES
+
+_MESSAGES = {
+    "booth_reserved_once_per_event": ("booth", "this booth is already held or reserved for the event"),
+    "registration_once_per_event": ("event", "already registered for this event"),
+    "interview_once_per_employer": ("organization", "already has an interview with this employer"),
+    INTERVIEW_NO_OVERLAP: ("starts_at", "overlaps another interview of the attendee"),
+    "booth_code_per_venue": ("code", "a booth with this code already exists at the venue"),
+    "attendee_phone_key": ("phone", "an attendee with this phone number already exists"),
+    "account_login_key": ("login", "this login is taken"),
+    "organization_credit_code_key": ("credit_code", "an organization with this credit code already exists"),
+}
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<cols>.+)")
+_SQLITE_NAMED = re.compile(r"(?:CHECK|EXCLUDE) constraint failed: (?P<name>\w+)")
+
+
+def constraint_name(error: BaseException) -> str | None:
+    """The name of the constraint or index that refused the write, if it can be told."""
+    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        return getattr(error, "constraint_name", None)
+    if isinstance(error, sqlite3.IntegrityError):
+        message = str(error)
+        named = _SQLITE_NAMED.search(message)
+        if named:
+            return named.group("name")
+        unique = _SQLITE_UNIQUE.search(message)
+        if unique:
+            columns = [c.strip() for c in unique.group("cols").split(",")]
+            table = columns[0].split(".")[0]
+            names = tuple(c.split(".")[1] for c in columns)
+            for index in UNIQUE_INDEXES:
+                if index.table == table and index.columns == names:
+                    return index.name
+            if len(names) == 1:
+                return f"{table}_{names[0]}_key"
+    return None
+
+
+def is_integrity_error(error: BaseException) -> bool:
+    return isinstance(error, asyncpg.IntegrityConstraintViolationError | sqlite3.IntegrityError)
+
+
+def as_conflict(error: BaseException) -> Conflict:
+    name = constraint_name(error) or "constraint"
+    field, message = _MESSAGES.get(name, (None, None))
+    if message is None:
+        check = next((c for c in CHECKS if c.name == name), None)
+        message = f"refused by the database rule {name}" if check else "conflicts with existing data"
+    return Conflict(message, field=field, code=name)

@@ -1,0 +1,235 @@
+"""Piccolo tables. What must never happen is refused by the database itself:
+
+- single-column unique constraints are declared here;
+- composite and partial unique indexes, check constraints and the no-overlap rule for
+  interviews are listed once in ``fairs/db/constraints.py`` and written by a migration for
+  each engine (Piccolo's own constraint migrations do not run on SQLite).
+
+Times are ``Timestamptz`` everywhere (UTC in storage); the zone to show them in is the
+event's or venue's ``timezone``.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    Array,
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class Organization(Table, tablename="organization"):
+    """An enterprise that recruits: identified by its unified social credit code."""
+
+    name = Varchar(length=200)
+    credit_code = Varchar(length=18, unique=True)
+    industry = Varchar(length=64)
+    contact_name = Varchar(length=100, default="")
+    contact_phone = Varchar(length=20, default="")
+    contact_email = Varchar(length=254, default="")
+    created_at = Timestamptz()
+
+
+class Attendee(Table, tablename="attendee"):
+    """A job seeker. The phone number is stored once and shown masked to others."""
+
+    name = Varchar(length=100)
+    phone = Varchar(length=11, unique=True)
+    email = Varchar(length=254, default="")
+    township = Varchar(length=100, default="")
+    village = Varchar(length=100, default="")
+    skills = Array(Varchar(length=64))
+    desired_industries = Array(Varchar(length=64))
+    priority_groups = Array(Varchar(length=32))
+    language = Varchar(length=2, default="zh")
+    consent_version = Varchar(length=32)
+    consent_at = Timestamptz()
+    created_at = Timestamptz()
+
+
+class Account(Table, tablename="account"):
+    """Who logs in. An employer account belongs to one organization; an attendee account is
+    one attendee; staff work at a service station and may register attendees for them."""
+
+    login = Varchar(length=100, unique=True)
+    password_hash = Varchar(length=200)
+    role = Varchar(length=16)
+    display_name = Varchar(length=100, default="")
+    email = Varchar(length=254, default="")
+    organization = ForeignKey(Organization, null=True, on_delete=OnDelete.restrict)
+    attendee = ForeignKey(Attendee, null=True, on_delete=OnDelete.restrict)
+    service_station = Varchar(length=200, default="")
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class Campaign(Table, tablename="campaign"):
+    name = Varchar(length=200)
+    kind = Varchar(length=16)
+    description = Text(default="")
+    created_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+
+
+class Venue(Table, tablename="venue"):
+    name = Varchar(length=200)
+    address = Varchar(length=300, default="")
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
+    timezone = Varchar(length=64, default="Asia/Shanghai")
+    created_at = Timestamptz()
+
+
+class Booth(Table, tablename="booth"):
+    venue = ForeignKey(Venue, on_delete=OnDelete.cascade)
+    code = Varchar(length=20)
+    zone = Varchar(length=64, default="")
+    width_m = DoublePrecision(default=3.0)
+    depth_m = DoublePrecision(default=3.0)
+    features = Array(Varchar(length=32))
+
+
+class Event(Table, tablename="event"):
+    campaign = ForeignKey(Campaign, on_delete=OnDelete.restrict)
+    venue = ForeignKey(Venue, null=True, on_delete=OnDelete.restrict)
+    kind = Varchar(length=16)
+    title = Varchar(length=200)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    timezone = Varchar(length=64, default="Asia/Shanghai")
+    status = Varchar(length=16, default="draft")
+    online_url = Varchar(length=500, default="")
+    interview_slot_minutes = Integer(default=20)
+    interviews_per_attendee = Integer(default=3)
+    created_at = Timestamptz()
+
+
+class Position(Table, tablename="position"):
+    organization = ForeignKey(Organization, on_delete=OnDelete.cascade)
+    title = Varchar(length=200)
+    industry = Varchar(length=64)
+    headcount = Integer(default=1)
+    skills = Array(Varchar(length=64))
+    wage_min = Integer(null=True, default=None)
+    wage_max = Integer(null=True, default=None)
+    work_location = Varchar(length=200, default="")
+    provides_food_lodging = Boolean(default=False)
+    accepts_older_workers = Boolean(default=False)
+    part_time = Boolean(default=False)
+    description = Text(default="")
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class Registration(Table, tablename="registration"):
+    attendee = ForeignKey(Attendee, on_delete=OnDelete.restrict)
+    event = ForeignKey(Event, on_delete=OnDelete.restrict)
+    status = Varchar(length=16, default="registered")
+    registered_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    channel = Varchar(length=8, default="self")
+    created_at = Timestamptz()
+
+
+class BoothReservation(Table, tablename="booth_reservation"):
+    booth = ForeignKey(Booth, on_delete=OnDelete.restrict)
+    event = ForeignKey(Event, on_delete=OnDelete.restrict)
+    organization = ForeignKey(Organization, on_delete=OnDelete.restrict)
+    status = Varchar(length=16, default="held")
+    hold_expires_at = Timestamptz(null=True, default=None)
+    interviewers = Integer(default=2)
+    created_at = Timestamptz()
+    confirmed_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+
+
+class MatchRun(Table, tablename="match_run"):
+    event = ForeignKey(Event, on_delete=OnDelete.restrict)
+    status = Varchar(length=16, default="queued")
+    parameters = JSON(default="{}")
+    metrics = JSON(default="{}")
+    error = Text(default="")
+    requested_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+    started_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+
+
+class InterviewSlot(Table, tablename="interview_slot"):
+    event = ForeignKey(Event, on_delete=OnDelete.restrict)
+    organization = ForeignKey(Organization, on_delete=OnDelete.restrict)
+    position = ForeignKey(Position, on_delete=OnDelete.restrict)
+    attendee = ForeignKey(Attendee, on_delete=OnDelete.restrict)
+    booth_reservation = ForeignKey(BoothReservation, null=True, on_delete=OnDelete.set_null)
+    match_run = ForeignKey(MatchRun, null=True, on_delete=OnDelete.set_null)
+    slot_index = Integer()
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    status = Varchar(length=16, default="proposed")
+    fit_score = Integer(default=0)
+    created_at = Timestamptz()
+
+
+class CalendarItem(Table, tablename="calendar_item"):
+    """One calendar entry for its whole life: UID never changes, SEQUENCE goes up."""
+
+    uid = Varchar(length=100, unique=True)
+    sequence = Integer(default=0)
+    kind = Varchar(length=24)
+    event = ForeignKey(Event, null=True, on_delete=OnDelete.restrict)
+    interview_slot = ForeignKey(InterviewSlot, null=True, unique=True, on_delete=OnDelete.restrict)
+    cancelled = Boolean(default=False)
+    updated_at = Timestamptz()
+
+
+class Outbox(Table, tablename="outbox"):
+    """A message to leave the system, written in the transaction of the change that causes it."""
+
+    idempotency_key = Varchar(length=200, unique=True)
+    channel = Varchar(length=8)
+    recipient = Varchar(length=254)
+    subject = Varchar(length=300, default="")
+    body = Text(default="")
+    attachment = Text(default="")
+    attachment_type = Varchar(length=100, default="")
+    attempts = Integer(default=0)
+    last_error = Text(default="")
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class IdempotencyRecord(Table, tablename="idempotency_record"):
+    """The first answer to a client's write, replayed to any retry with the same key."""
+
+    account = ForeignKey(Account, on_delete=OnDelete.cascade)
+    key = Varchar(length=200)
+    fingerprint = Varchar(length=64)
+    status_code = Integer()
+    response = Text()
+    created_at = Timestamptz()
+
+
+TABLES: list[type[Table]] = [
+    Organization,
+    Attendee,
+    Account,
+    Campaign,
+    Venue,
+    Booth,
+    Event,
+    Position,
+    Registration,
+    BoothReservation,
+    MatchRun,
+    InterviewSlot,
+    CalendarItem,
+    Outbox,
+    IdempotencyRecord,
+]

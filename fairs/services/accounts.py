@@ -1,0 +1,143 @@
+"""Accounts: sign-up of employers and attendees, staff and organizer accounts, login."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fairs.core.contact import normalize_mobile
+from fairs.core.credit_code import normalize_credit_code
+from fairs.core.errors import Conflict, InvalidInput, NotFound
+from fairs.db.tables import Account, Organization
+from fairs.db.transactions import write_transaction
+from fairs.services import passwords
+from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
+from fairs.services.people import AttendeeDetails, insert_attendee
+
+
+@dataclass(frozen=True)
+class OrganizationDetails:
+    name: str
+    credit_code: str
+    industry: str
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise InvalidInput("must be at least 8 characters long", "password")
+
+
+async def _login_is_free(login: str) -> None:
+    if await Account.exists().where(Account.login == login):
+        raise Conflict("this login is taken", field="login", code="login_taken")
+
+
+async def _new_account(login: str, password: str, role: str, clock: Clock, **columns: object) -> int:
+    row = Account(
+        login=login,
+        password_hash=await passwords.hash_password(password),
+        role=role,
+        created_at=clock.now(),
+        **columns,
+    )
+    await row.save()
+    return int(row.id)
+
+
+async def sign_up_employer(
+    organization: OrganizationDetails, login: str, password: str, clock: Clock = SYSTEM_CLOCK
+) -> Actor:
+    """Create an organization and its first employer account."""
+    credit_code = normalize_credit_code(organization.credit_code, "organization.credit_code")
+    if not organization.name.strip():
+        raise InvalidInput("must not be empty", "organization.name")
+    contact_phone = (
+        normalize_mobile(organization.contact_phone, "organization.contact_phone")
+        if organization.contact_phone
+        else ""
+    )
+    _check_password(password)
+    async with write_transaction():
+        await _login_is_free(login)
+        if await Organization.exists().where(Organization.credit_code == credit_code):
+            raise Conflict(
+                "an organization with this credit code already exists; ask its administrator to add you",
+                field="organization.credit_code",
+                code="organization_exists",
+            )
+        org = Organization(
+            name=organization.name.strip(),
+            credit_code=credit_code,
+            industry=organization.industry,
+            contact_name=organization.contact_name,
+            contact_phone=contact_phone,
+            contact_email=organization.contact_email,
+            created_at=clock.now(),
+        )
+        await org.save()
+        account_id = await _new_account(
+            login, password, "employer", clock, organization=org.id, display_name=organization.contact_name,
+            email=organization.contact_email,
+        )
+    return Actor(account_id, "employer", organization_id=int(org.id))
+
+
+async def sign_up_attendee(details: AttendeeDetails, login: str, password: str,
+                           clock: Clock = SYSTEM_CLOCK) -> Actor:
+    """Create an attendee (with their consent) and their account."""
+    _check_password(password)
+    async with write_transaction():
+        await _login_is_free(login)
+        attendee_id = await insert_attendee(details, clock)
+        account_id = await _new_account(
+            login, password, "attendee", clock, attendee=attendee_id, display_name=details.name,
+            email=details.email,
+        )
+    return Actor(account_id, "attendee", attendee_id=attendee_id)
+
+
+async def create_staff_or_organizer(
+    actor: Actor, role: str, login: str, password: str, display_name: str, service_station: str = "",
+    email: str = "", clock: Clock = SYSTEM_CLOCK,
+) -> int:
+    """Organizers create organizer and service-station staff accounts."""
+    if not actor.is_organizer:
+        raise NotFound("not found")
+    if role not in ("organizer", "staff"):
+        raise InvalidInput("must be organizer or staff", "role")
+    if role == "staff" and not service_station.strip():
+        raise InvalidInput("staff accounts belong to a service station", "service_station")
+    _check_password(password)
+    async with write_transaction():
+        await _login_is_free(login)
+        return await _new_account(
+            login, password, role, clock, display_name=display_name, service_station=service_station,
+            email=email,
+        )
+
+
+async def authenticate(login: str, password: str) -> Actor | None:
+    """The actor for a correct login and password; ``None`` otherwise (same time either way)."""
+    row = await Account.objects().where(Account.login == login, Account.active.eq(True)).first()
+    stored = row.password_hash if row else passwords.DUMMY_HASH
+    ok = await passwords.verify_password(stored, password)
+    if not row or not ok:
+        return None
+    return actor_of(row)
+
+
+async def actor_by_id(account_id: int) -> Actor | None:
+    row = await Account.objects().where(Account.id == account_id, Account.active.eq(True)).first()
+    return actor_of(row) if row else None
+
+
+def actor_of(row: Account) -> Actor:
+    return Actor(
+        account_id=int(row.id),
+        role=row.role,
+        organization_id=row.organization,
+        attendee_id=row.attendee,
+        display_name=row.display_name,
+    )

@@ -1,0 +1,84 @@
+"""Employers: their organization and its positions. An employer sees only its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fairs.core.errors import InvalidInput, NotFound
+from fairs.db.tables import Organization, Position
+from fairs.db.transactions import write_transaction
+from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
+
+
+def own_organization(actor: Actor) -> int:
+    if actor.role != "employer" or actor.organization_id is None:
+        raise NotFound("not found")
+    return actor.organization_id
+
+
+@dataclass(frozen=True)
+class PositionSpec:
+    title: str
+    industry: str
+    headcount: int = 1
+    skills: tuple[str, ...] = ()
+    wage_min: int | None = None
+    wage_max: int | None = None
+    work_location: str = ""
+    provides_food_lodging: bool = False
+    accepts_older_workers: bool = False
+    part_time: bool = False
+    description: str = ""
+
+
+def _validate(spec: PositionSpec) -> None:
+    if not spec.title.strip():
+        raise InvalidInput("must not be empty", "title")
+    if not spec.industry.strip():
+        raise InvalidInput("must not be empty", "industry")
+    if spec.headcount < 1:
+        raise InvalidInput("must be at least 1", "headcount")
+    for name in ("wage_min", "wage_max"):
+        value = getattr(spec, name)
+        if value is not None and value < 0:
+            raise InvalidInput("must not be negative", name)
+    if spec.wage_min is not None and spec.wage_max is not None and spec.wage_min > spec.wage_max:
+        raise InvalidInput("must not be below wage_min", "wage_max")
+
+
+async def create_position(actor: Actor, spec: PositionSpec, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
+    organization_id = own_organization(actor)
+    _validate(spec)
+    async with write_transaction():
+        row = Position(
+            organization=organization_id, title=spec.title.strip(), industry=spec.industry.strip(),
+            headcount=spec.headcount, skills=list(spec.skills), wage_min=spec.wage_min,
+            wage_max=spec.wage_max, work_location=spec.work_location,
+            provides_food_lodging=spec.provides_food_lodging,
+            accepts_older_workers=spec.accepts_older_workers, part_time=spec.part_time,
+            description=spec.description, created_at=clock.now(),
+        )
+        await row.save()
+    return row.to_dict()
+
+
+async def list_positions(actor: Actor) -> list[dict[str, Any]]:
+    organization_id = own_organization(actor)
+    return await Position.select().where(Position.organization == organization_id).order_by(Position.id)
+
+
+async def get_organization(actor: Actor, organization_id: int) -> dict[str, Any]:
+    if not actor.is_organizer and actor.organization_id != organization_id:
+        raise NotFound("no such organization", field="organization_id")
+    row = await Organization.select().where(Organization.id == organization_id).first()
+    if row is None:
+        raise NotFound("no such organization", field="organization_id")
+    return row
+
+
+async def list_organizations(actor: Actor) -> list[dict[str, Any]]:
+    query = Organization.select().order_by(Organization.id)
+    if not actor.is_organizer:
+        query = query.where(Organization.id == own_organization(actor))
+    return await query

@@ -1,0 +1,83 @@
+"""Interview slots as each party sees them: attendees their own, employers their own
+organization's, organizers everything. Another party's interview does not exist (404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fairs.core import states
+from fairs.core.errors import NotFound
+from fairs.db.tables import CalendarItem, InterviewSlot
+from fairs.db.transactions import write_transaction
+from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
+from fairs.services.people import shown_phone
+
+_COLUMNS = (
+    InterviewSlot.id, InterviewSlot.event, InterviewSlot.status, InterviewSlot.slot_index,
+    InterviewSlot.starts_at, InterviewSlot.ends_at, InterviewSlot.fit_score,
+    InterviewSlot.organization, InterviewSlot.position, InterviewSlot.attendee,
+    InterviewSlot.event.title.as_alias("event_title"),
+    InterviewSlot.event.timezone.as_alias("timezone"),
+    InterviewSlot.event.venue.name.as_alias("venue_name"),
+    InterviewSlot.event.venue.address.as_alias("venue_address"),
+    InterviewSlot.organization.name.as_alias("organization_name"),
+    InterviewSlot.position.title.as_alias("position_title"),
+    InterviewSlot.position.wage_min.as_alias("wage_min"),
+    InterviewSlot.position.wage_max.as_alias("wage_max"),
+    InterviewSlot.booth_reservation.booth.code.as_alias("booth_code"),
+    InterviewSlot.attendee.name.as_alias("attendee_name"),
+    InterviewSlot.attendee.phone.as_alias("attendee_phone"),
+)
+
+
+def _scoped(actor: Actor, query: Any) -> Any:
+    if actor.role == "attendee":
+        return query.where(InterviewSlot.attendee == actor.attendee_id)
+    if actor.role == "employer":
+        return query.where(InterviewSlot.organization == actor.organization_id)
+    if actor.role == "organizer":
+        return query
+    return query.where(InterviewSlot.id == -1)
+
+
+def _shown(actor: Actor, row: dict[str, Any]) -> dict[str, Any]:
+    """Employers see the name and a masked phone until the attendee accepts; attendees do not
+    see their own phone echoed back; organizers see everything."""
+    if actor.role == "attendee":
+        row.pop("attendee_phone")
+    elif actor.role == "employer":
+        row["attendee_phone"] = shown_phone(row["attendee_phone"], full=row["status"] == "accepted")
+    return row
+
+
+async def interview_view(actor: Actor, interview_id: int) -> dict[str, Any]:
+    row = await _scoped(actor, InterviewSlot.select(*_COLUMNS).where(InterviewSlot.id == interview_id)).first()
+    if row is None:
+        raise NotFound("no such interview", field="interview_id")
+    return _shown(actor, row)
+
+
+async def list_interviews(actor: Actor, event_id: int | None = None) -> list[dict[str, Any]]:
+    query = _scoped(actor, InterviewSlot.select(*_COLUMNS)).order_by(InterviewSlot.starts_at).order_by(
+        InterviewSlot.id)
+    if event_id is not None:
+        query = query.where(InterviewSlot.event == event_id)
+    return [_shown(actor, row) for row in await query]
+
+
+async def respond(actor: Actor, interview_id: int, answer: str, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
+    """The attendee accepts or declines a proposed interview. Declining frees the slot and
+    bumps the calendar SEQUENCE (the entry becomes cancelled)."""
+    if actor.role != "attendee":
+        raise NotFound("no such interview", field="interview_id")
+    async with write_transaction():
+        row = await interview_view(actor, interview_id)
+        states.move("interview", row["status"], answer)
+        await InterviewSlot.update({InterviewSlot.status: answer}).where(InterviewSlot.id == interview_id)
+        if answer == "declined":
+            await CalendarItem.update({
+                CalendarItem.sequence: CalendarItem.sequence + 1,
+                CalendarItem.cancelled: True,
+                CalendarItem.updated_at: clock.now(),
+            }).where(CalendarItem.interview_slot == interview_id)
+    return await interview_view(actor, interview_id)

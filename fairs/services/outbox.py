@@ -1,0 +1,72 @@
+"""Messages that leave the system go through the outbox: written in the transaction of the
+change that causes them, delivered later by a job, at least once, never twice queued."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Protocol
+
+from fairs.db.tables import Outbox
+from fairs.db.transactions import write_transaction
+from fairs.services.context import SYSTEM_CLOCK, Clock
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+
+
+async def queue_message(key: str, channel: str, recipient: str, subject: str, body: str, clock: Clock,
+                        attachment: str = "", attachment_type: str = "") -> bool:
+    """Queue one message under an idempotency key; a key already queued is left alone.
+
+    Returns whether a new message was queued. Call inside the causing change's transaction.
+    """
+    if await Outbox.exists().where(Outbox.idempotency_key == key):
+        return False
+    await Outbox.insert(Outbox(
+        idempotency_key=key, channel=channel, recipient=recipient, subject=subject, body=body,
+        attachment=attachment, attachment_type=attachment_type, created_at=clock.now(),
+    ))
+    return True
+
+
+class Sender(Protocol):
+    async def send(self, message: dict[str, object]) -> None: ...
+
+
+class FolderSender:
+    """Writes each message as a JSON file (development and demo: nothing leaves the machine).
+    The file is named by the idempotency key, so a message sent twice is one file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    async def send(self, message: dict[str, object]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = str(message["idempotency_key"]).replace(":", "_").replace("/", "_")
+        payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in message.items()}
+        (self.folder / f"{name}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1))
+
+
+async def deliver_pending(sender: Sender, clock: Clock = SYSTEM_CLOCK, batch: int = 100) -> dict[str, int]:
+    """Send unsent messages, oldest first. A failure is counted and retried on a later call,
+    up to MAX_ATTEMPTS. Personal data (recipients, bodies) is never logged."""
+    pending = await Outbox.select().where(
+        Outbox.sent_at.is_null(), Outbox.attempts < MAX_ATTEMPTS).order_by(Outbox.id).limit(batch)
+    sent = failed = 0
+    for message in pending:
+        try:
+            await sender.send(message)
+        except Exception as error:  # noqa: BLE001 - any failure of the channel is retried later
+            failed += 1
+            log.warning("outbox message %s failed: %s", message["id"], type(error).__name__)
+            async with write_transaction():
+                await Outbox.update({Outbox.attempts: Outbox.attempts + 1,
+                                     Outbox.last_error: type(error).__name__}).where(Outbox.id == message["id"])
+            continue
+        sent += 1
+        async with write_transaction():
+            await Outbox.update({Outbox.attempts: Outbox.attempts + 1, Outbox.sent_at: clock.now()}).where(
+                Outbox.id == message["id"], Outbox.sent_at.is_null())
+    return {"sent": sent, "failed": failed}

@@ -1,0 +1,109 @@
+"""Real objects through the real API, for tests to build on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fairs.core.credit_code import ALPHABET, check_character
+from fairs.db.tables import Account
+from fairs.services import passwords
+
+PASSWORD = "correct-horse-battery"
+
+
+def credit_code(n: int) -> str:
+    body = "91430200" + "".join(ALPHABET[(n * 7 + i * 3) % 31] for i in range(9))
+    return body + check_character(body)
+
+
+def mobile(n: int) -> str:
+    return f"139{n:08d}"
+
+
+async def organizer_account(login: str = "organizer") -> int:
+    row = Account(login=login, password_hash=await passwords.hash_password(PASSWORD), role="organizer",
+                  display_name="组织者", email=f"{login}@hr.example.org", created_at=datetime(2027, 3, 1, tzinfo=UTC))
+    await row.save()
+    return int(row.id)
+
+
+async def login(client: Any, name: str) -> dict[str, str]:
+    response = await client.post("/auth/login", json={"login": name, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+async def sign_in_organizer(client: Any, name: str = "organizer") -> dict[str, str]:
+    await organizer_account(name)
+    return await login(client, name)
+
+
+async def employer(client: Any, n: int, industry: str = "manufacturing") -> dict[str, str]:
+    response = await client.post("/signup/employer", json={
+        "organization": {"name": f"株洲测试企业{n}有限公司", "credit_code": credit_code(n), "industry": industry,
+                         "contact_name": f"人事{n}", "contact_email": f"hr{n}@corp.example.org"},
+        "login": f"employer{n}", "password": PASSWORD,
+    })
+    assert response.status_code == 201, response.text
+    return await login(client, f"employer{n}")
+
+
+def attendee_body(n: int, **changes: Any) -> dict[str, Any]:
+    body = {"name": f"求职者{n}", "phone": mobile(n), "consent": True, "township": "南洲镇",
+            "skills": ["welding"], "desired_industries": ["manufacturing"], "priority_groups": []}
+    body.update(changes)
+    return body
+
+
+async def attendee(client: Any, n: int, **changes: Any) -> dict[str, str]:
+    response = await client.post("/signup/attendee", json={
+        "attendee": attendee_body(n, **changes), "login": f"attendee{n}", "password": PASSWORD})
+    assert response.status_code == 201, response.text
+    return await login(client, f"attendee{n}")
+
+
+async def staff(client: Any, organizer: dict[str, str], name: str = "staff1") -> dict[str, str]:
+    response = await client.post("/accounts", headers=organizer, json={
+        "role": "staff", "login": name, "password": PASSWORD, "display_name": "驿站工作人员",
+        "service_station": "天元区嵩山路街道就业驿站"})
+    assert response.status_code == 201, response.text
+    return await login(client, name)
+
+
+async def published_fair(client: Any, organizer: dict[str, str], booths: int = 10) -> dict[str, Any]:
+    """A festival campaign with an on-site fair (09:00–10:00 Asia/Shanghai, 20-minute slots)."""
+    campaign = await client.post("/campaigns", headers=organizer,
+                                 json={"name": "株洲市2027年“311”就业服务节", "kind": "festival"})
+    assert campaign.status_code == 201, campaign.text
+    venue = await client.post("/venues", headers=organizer, json={
+        "name": "株洲市人力资源市场", "address": "株洲市天元区长江北路", "latitude": 27.83, "longitude": 113.13,
+        "booths": [{"code": f"A{i:02d}", "zone": "manufacturing"} for i in range(1, booths + 1)]})
+    assert venue.status_code == 201, venue.text
+    event = await client.post("/events", headers=organizer, json={
+        "campaign_id": campaign.json()["id"], "venue_id": venue.json()["id"], "kind": "onsite_fair",
+        "title": "“311”就业服务节现场招聘会", "starts_at": "2027-03-11T09:00:00+08:00",
+        "ends_at": "2027-03-11T10:00:00+08:00", "interview_slot_minutes": 20, "interviews_per_attendee": 2})
+    assert event.status_code == 201, event.text
+    published = await client.patch(f"/events/{event.json()['id']}", headers=organizer, json={"status": "published"})
+    assert published.status_code == 200, published.text
+    return {"event": published.json(), "venue": venue.json(), "campaign": campaign.json()}
+
+
+async def reserve(client: Any, employer_headers: dict[str, str], event_id: int, booth_id: int,
+                  interviewers: int = 2) -> dict[str, Any]:
+    held = await client.post(f"/events/{event_id}/reservations", headers=employer_headers,
+                             json={"booth_id": booth_id, "interviewers": interviewers})
+    assert held.status_code == 201, held.text
+    confirmed = await client.post(f"/reservations/{held.json()['id']}/confirm", headers=employer_headers)
+    assert confirmed.status_code == 200, confirmed.text
+    return confirmed.json()
+
+
+async def position(client: Any, employer_headers: dict[str, str], **changes: Any) -> dict[str, Any]:
+    body = {"title": "焊工", "industry": "manufacturing", "headcount": 5, "skills": ["welding"],
+            "wage_min": 5000, "wage_max": 7000, "accepts_older_workers": True}
+    body.update(changes)
+    response = await client.post("/positions", headers=employer_headers, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()

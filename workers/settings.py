@@ -1,0 +1,100 @@
+"""arq worker: thin, idempotent jobs that call fairs.services, and the cron jobs.
+
+Run with ``fairs worker`` (which builds these settings from the environment).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import timedelta
+from typing import Any
+
+from arq import cron
+
+from fairs.core.errors import NotFound
+from fairs.services import matching, outbox
+from fairs.services.context import SYSTEM_CLOCK
+from fairs.services.queue import ArqQueue, redis_settings
+from fairs.settings import get_settings
+
+log = logging.getLogger("fairs.worker")
+STALE_RUN_AFTER = timedelta(minutes=2)
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    from fairs.db.tables import Organization
+
+    settings = get_settings()
+    ctx["settings"] = settings
+    ctx["clock"] = SYSTEM_CLOCK
+    ctx["sender"] = outbox.FolderSender(settings.var_dir / "outbox")
+    engine = Organization._meta.db
+    ctx["owns_pool"] = engine.engine_type == "postgres" and engine.pool is None
+    if ctx["owns_pool"]:
+        await engine.start_connection_pool(min_size=1, max_size=settings.db_pool_size)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    from fairs.db.tables import Organization
+
+    if ctx.get("owns_pool"):
+        await Organization._meta.db.close_connection_pool()
+
+
+async def run_matching(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
+    """Carry out matching run ``run_id``; a run already done is left as it is."""
+    try:
+        metrics = await matching.run_match(run_id, ctx["settings"].organizer_mailbox, ctx["clock"])
+    except NotFound:
+        log.warning("matching run %s does not exist; nothing to do", run_id)
+        return {}
+    await ctx["redis"].enqueue_job("deliver_outbox", _job_id=f"deliver-after-run-{run_id}")
+    return metrics
+
+
+async def deliver_outbox(ctx: dict[str, Any]) -> dict[str, int]:
+    return await outbox.deliver_pending(ctx["sender"], ctx["clock"])
+
+
+async def requeue_stale_match_runs(ctx: dict[str, Any]) -> list[int]:
+    older_than = ctx["clock"].now() - STALE_RUN_AFTER
+    return await matching.requeue_stale_runs(ArqQueue(ctx["redis"]), older_than)
+
+
+class WorkerSettings:
+    functions = [run_matching, deliver_outbox]
+    cron_jobs = [
+        cron(deliver_outbox, second={0, 30}, run_at_startup=True, unique=True),
+        cron(requeue_stale_match_runs, second={15}, unique=True),
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    job_timeout = 300
+    max_tries = 5
+    health_check_interval = 15
+    keep_result = 3600
+
+
+def health_check_key() -> str:
+    """One health-check key per worker (host name and FAIRS_WORKER_ID), so one worker's
+    check neither passes for a dead one nor fails when another stops."""
+    worker = os.environ.get("FAIRS_WORKER_ID", "")
+    return f"arq:health-check:{socket.gethostname()}{'-' + worker if worker else ''}"
+
+
+def worker_settings(redis_url: str) -> dict[str, Any]:
+    """Keyword arguments for ``arq.worker.Worker`` built from these settings."""
+    return {
+        "functions": WorkerSettings.functions,
+        "cron_jobs": WorkerSettings.cron_jobs,
+        "on_startup": WorkerSettings.on_startup,
+        "on_shutdown": WorkerSettings.on_shutdown,
+        "job_timeout": WorkerSettings.job_timeout,
+        "max_tries": WorkerSettings.max_tries,
+        "health_check_interval": WorkerSettings.health_check_interval,
+        "keep_result": WorkerSettings.keep_result,
+        "redis_settings": redis_settings(redis_url),
+        "health_check_key": health_check_key(),
+    }
