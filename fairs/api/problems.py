@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -45,12 +46,32 @@ def domain_error(request: Request[Any, Any, Any], error: DomainError) -> Respons
     return problem(status, error.detail, error.code, errors, request.url.path, **error.extra)
 
 
+_AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+_NAMED = re.compile(r"(?:missing required field|unknown field) `(?P<name>[^`]+)`")
+
+
+def _field_of(key: str, message: str) -> tuple[str, str]:
+    """msgspec says ``Expected `int`, got `str` - at `$.booths[0].width_m```: the field is the
+    path; for a missing or unknown field the field is named in the message itself."""
+    if key != "data":
+        return key, message
+    path = ""
+    at = _AT.search(message)
+    if at:
+        path, message = at.group("path"), message[: at.start()]
+    named = _NAMED.search(message)
+    if named:
+        path = f"{path}.{named.group('name')}" if path else named.group("name")
+    return path or "body", message
+
+
 def validation_error(request: Request[Any, Any, Any], error: ValidationException) -> Response[dict[str, Any]]:
     errors = []
     for item in error.extra or []:
         if isinstance(item, dict):
-            field = item.get("key") or item.get("source") or "body"
-            errors.append({"field": str(field), "message": str(item.get("message", ""))})
+            field, message = _field_of(str(item.get("key") or item.get("source") or "body"),
+                                       str(item.get("message", "")))
+            errors.append({"field": field, "message": message})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or str(error.detail)
     return problem(400, detail, "invalid_request", errors, request.url.path)
 
