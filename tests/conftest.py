@@ -35,9 +35,11 @@ os.environ.update({
 })
 os.environ.pop("FAIRS_REDIS_URL", None)
 
+from fairs.services import passwords  # noqa: E402
 from fairs.settings import Settings, reset_settings  # noqa: E402
 
 reset_settings()
+passwords.use_cost("fast")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from fairs.core.credit_code import normalize_credit_code
 from fairs.core.errors import Conflict
-from fairs.db.constraints import sqlite_statements
-from fairs.db.engine import engine_for
 from fairs.db.tables import (
     TABLES,
     Account,
@@ -23,37 +17,14 @@ from fairs.db.tables import (
     Position,
     Registration,
 )
-from fairs.services import demo, passwords
-
-
-@pytest.fixture(scope="module")
-async def demo_database() -> AsyncIterator[None]:
-    """A fresh SQLite file with the full schema, swapped in for every table."""
-    folder = tempfile.TemporaryDirectory(prefix="fairs-demo-")
-    engine = engine_for(f"sqlite:///{Path(folder.name) / 'demo.sqlite3'}")
-    previous = [(table, table._meta.db) for table in TABLES]
-    for table in TABLES:
-        table._meta.db = engine
-    passwords.use_cost("fast")
-    try:
-        for table in TABLES:
-            await table.create_table()
-        for statement in sqlite_statements():
-            if not statement.startswith("PRAGMA"):
-                await engine.run_ddl(statement)
-        yield
-    finally:
-        passwords.use_cost("standard")
-        for table, db in previous:
-            table._meta.db = db
-        folder.cleanup()
+from fairs.services import demo
 
 
 async def _row_counts() -> dict[str, int]:
     return {table._meta.tablename: await table.count() for table in TABLES}
 
 
-async def test_seed_loads_the_demo_once(demo_database: None) -> None:
+async def test_seed_loads_the_demo_once() -> None:
     summary = await demo.seed()
 
     assert summary["created"] is True
@@ -104,7 +75,7 @@ async def test_seed_loads_the_demo_once(demo_database: None) -> None:
     assert await _row_counts() == before
 
 
-async def test_first_organizer_login_must_be_free(demo_database: None) -> None:
+async def test_first_organizer_login_must_be_free() -> None:
     account_id = await demo.create_first_organizer("bureau-admin", "a-long-password", "人社局")
     row = await Account.select().where(Account.id == account_id).first()
     assert row["role"] == "organizer" and row["password_hash"] != "a-long-password"
