@@ -1,8 +1,8 @@
 """``Idempotency-Key``: a retried write returns the first answer and creates nothing new.
 
-The key's record is written in the same transaction as the write it answers. Two requests
-racing with one key: the second one's insert hits the unique index, its transaction (and so
-its write) rolls back, and it answers with the first one's stored result.
+The key's record is written in the same transaction as the write it answers. Requests racing
+with one key wait for each other on a lock named by the key, so the later ones find and replay
+the first one's record; the unique index on (account, key) is the last line of defence.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from litestar import Request, Response
 from fairs.core.errors import InvalidInput
 from fairs.db.integrity import is_integrity_error
 from fairs.db.tables import IdempotencyRecord
-from fairs.db.transactions import write_transaction
+from fairs.db.transactions import lock_name, write_transaction
 from fairs.services.context import Actor
 
 HEADER = "Idempotency-Key"
@@ -46,6 +46,8 @@ async def idempotent(request: Request[Any, Any, Any], actor: Actor, status_code:
     fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body).hexdigest()
     try:
         async with write_transaction():
+            # Retries with one key wait for each other here, so the second sees the first's record.
+            await lock_name(f"idempotency:{actor.account_id}:{key}")
             replay = await _stored(actor, key, fingerprint)
             if replay is not None:
                 return replay

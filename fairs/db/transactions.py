@@ -74,3 +74,11 @@ async def lock_rows(table: type[Table], ids: Sequence[int]) -> None:
         f"SELECT id FROM {table._meta.tablename} WHERE id = ANY({{}}) ORDER BY id FOR UPDATE",
         sorted(set(ids)),
     )
+
+
+async def lock_name(name: str) -> None:
+    """Serialise writers on an arbitrary name until the transaction ends (PostgreSQL
+    transaction-level advisory lock; SQLite's IMMEDIATE transaction already serialises)."""
+    if is_sqlite(engine()):
+        return
+    await Organization.raw("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", name)
