@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -19,6 +20,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from fairs.services.accounts import actor_by_id
 from fairs.services.context import Actor
 
+AnyRequest = Request[Any, Any, Any]
 TOKEN_LIFETIME = timedelta(hours=12)
 ALGORITHM = "HS256"
 

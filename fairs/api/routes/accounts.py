@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody
 
@@ -16,7 +16,7 @@ from fairs.api.schemas import (
     LoginRequest,
     TokenOut,
 )
-from fairs.api.security import actor_of, issue_token, organizer, public
+from fairs.api.security import AnyRequest, actor_of, issue_token, organizer, public
 from fairs.services import accounts
 from fairs.services.context import SYSTEM_CLOCK, Actor
 from fairs.services.people import AttendeeDetails
@@ -39,7 +39,7 @@ class AccountController(Controller):
 
     @post("/auth/login", guards=[public], status_code=200,
           description="Exchange a login and password for a bearer token (valid 12 hours).")
-    async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> TokenOut:
+    async def login(self, request: AnyRequest, data: JSONBody[LoginRequest]) -> TokenOut:
         actor = await accounts.authenticate(data.login, data.password)
         if actor is None:
             raise NotAuthorizedException("wrong login or password")
@@ -51,7 +51,7 @@ class AccountController(Controller):
 
     @post("/signup/employer", guards=[public], status_code=201,
           description="Register an enterprise (checked unified social credit code) and its first account.")
-    async def sign_up_employer(self, request: Request[Any, Any, Any], data: JSONBody[EmployerSignUp]) -> AccountOut:
+    async def sign_up_employer(self, request: AnyRequest, data: JSONBody[EmployerSignUp]) -> AccountOut:
         org = data.organization
         actor = await accounts.sign_up_employer(
             accounts.OrganizationDetails(org.name, org.credit_code, org.industry, org.contact_name,
@@ -61,14 +61,14 @@ class AccountController(Controller):
 
     @post("/signup/attendee", guards=[public], status_code=201,
           description="A job seeker creates their own account (consent required).")
-    async def sign_up_attendee(self, request: Request[Any, Any, Any], data: JSONBody[AttendeeSignUp]) -> AccountOut:
+    async def sign_up_attendee(self, request: AnyRequest, data: JSONBody[AttendeeSignUp]) -> AccountOut:
         actor = await accounts.sign_up_attendee(attendee_details(data.attendee), data.login, data.password,
                                                 request.app.state.clock)
         return _account(actor)
 
     @post("/accounts", guards=[organizer], status_code=201,
           description="Organizers create organizer and service-station staff accounts.")
-    async def create_account(self, request: Request[Any, Any, Any], data: JSONBody[AccountIn]) -> AccountOut:
+    async def create_account(self, request: AnyRequest, data: JSONBody[AccountIn]) -> AccountOut:
         account_id = await accounts.create_staff_or_organizer(
             actor_of(request), data.role, data.login, data.password, data.display_name, data.service_station,
             data.email, request.app.state.clock)

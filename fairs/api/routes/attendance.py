@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from fairs.api.idempotency import idempotent
@@ -17,7 +17,7 @@ from fairs.api.schemas import (
     RegistrationOut,
     convert,
 )
-from fairs.api.security import actor_of, attendee, organizer, role, signed_in
+from fairs.api.security import AnyRequest, actor_of, attendee, organizer, role, signed_in
 from fairs.services import calendar, interviews, matching, registrations
 
 CALENDAR = "text/calendar; charset=utf-8"
@@ -28,7 +28,7 @@ class AttendanceController(Controller):
 
     @post("/events/{event_id:int}/registrations", guards=[attendee], status_code=201,
           description="I register myself for a published event.")
-    async def register(self, request: Request[Any, Any, Any], event_id: FromPath[int]) -> Response[RegistrationOut]:
+    async def register(self, request: AnyRequest, event_id: FromPath[int]) -> Response[RegistrationOut]:
         actor = actor_of(request)
         clock = request.app.state.clock
 
@@ -39,7 +39,7 @@ class AttendanceController(Controller):
 
     @post("/events/{event_id:int}/assisted-registrations", guards=[role("staff", "organizer")], status_code=201,
           description="Service-station staff register a person on their behalf (found by phone, or created).")
-    async def register_on_behalf(self, request: Request[Any, Any, Any], event_id: FromPath[int],
+    async def register_on_behalf(self, request: AnyRequest, event_id: FromPath[int],
                                  data: JSONBody[AssistedRegistrationIn]) -> Response[RegistrationOut]:
         actor = actor_of(request)
         clock = request.app.state.clock
@@ -53,19 +53,19 @@ class AttendanceController(Controller):
 
     @get("/registrations", guards=[role("attendee", "staff", "organizer")],
          description="Attendees see theirs; staff the ones they made; organizers all.")
-    async def list_registrations(self, request: Request[Any, Any, Any],
+    async def list_registrations(self, request: AnyRequest,
                                  event_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[RegistrationOut]:
         rows = await registrations.list_registrations(actor_of(request), event_id)
         return [convert(r, RegistrationOut) for r in rows]
 
     @post("/registrations/{registration_id:int}/cancel", guards=[role("attendee", "staff", "organizer")],
           status_code=200)
-    async def cancel_registration(self, request: Request[Any, Any, Any], registration_id: FromPath[int]) -> RegistrationOut:
+    async def cancel_registration(self, request: AnyRequest, registration_id: FromPath[int]) -> RegistrationOut:
         return convert(await registrations.cancel_registration(actor_of(request), registration_id), RegistrationOut)
 
     @post("/events/{event_id:int}/match-runs", guards=[organizer], status_code=202,
           description="Start matching: a worker assigns registered attendees to interview slots.")
-    async def start_matching(self, request: Request[Any, Any, Any], event_id: FromPath[int]) -> Response[MatchRunOut]:
+    async def start_matching(self, request: AnyRequest, event_id: FromPath[int]) -> Response[MatchRunOut]:
         actor = actor_of(request)
         state = request.app.state
 
@@ -76,30 +76,30 @@ class AttendanceController(Controller):
         return await idempotent(request, actor, 202, write, state.clock.now())
 
     @get("/match-runs/{run_id:int}", guards=[organizer])
-    async def get_match_run(self, request: Request[Any, Any, Any], run_id: FromPath[int]) -> MatchRunOut:
+    async def get_match_run(self, request: AnyRequest, run_id: FromPath[int]) -> MatchRunOut:
         return convert(await matching.get_match_run(actor_of(request), run_id), MatchRunOut)
 
     @get("/interviews", guards=[role("attendee", "employer", "organizer")],
          description="My interview slots (attendee), my organization's schedule (employer), or all (organizer).")
-    async def list_interviews(self, request: Request[Any, Any, Any],
+    async def list_interviews(self, request: AnyRequest,
                               event_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[InterviewOut]:
         rows = await interviews.list_interviews(actor_of(request), event_id)
         return [convert(r, InterviewOut) for r in rows]
 
     @get("/interviews/{interview_id:int}", guards=[signed_in])
-    async def get_interview(self, request: Request[Any, Any, Any], interview_id: FromPath[int]) -> InterviewOut:
+    async def get_interview(self, request: AnyRequest, interview_id: FromPath[int]) -> InterviewOut:
         return convert(await interviews.interview_view(actor_of(request), interview_id), InterviewOut)
 
     @post("/interviews/{interview_id:int}/answer", guards=[attendee], status_code=200,
           description="Accept or decline a proposed interview.")
-    async def answer(self, request: Request[Any, Any, Any], interview_id: FromPath[int],
+    async def answer(self, request: AnyRequest, interview_id: FromPath[int],
                      data: JSONBody[InterviewAnswerIn]) -> InterviewOut:
         row = await interviews.respond(actor_of(request), interview_id, data.answer, request.app.state.clock)
         return convert(row, InterviewOut)
 
     @get("/interviews/{interview_id:int}/calendar.ics", guards=[role("attendee", "employer")],
          media_type=CALENDAR, description="This interview as a calendar file, for me only.")
-    async def interview_calendar(self, request: Request[Any, Any, Any], interview_id: FromPath[int],
+    async def interview_calendar(self, request: AnyRequest, interview_id: FromPath[int],
                                  lang: Annotated[str, QueryParameter(pattern="^(zh|en)$")] = "zh") -> Response[bytes]:
         state = request.app.state
         body = await calendar.interview_file(actor_of(request), interview_id, state.settings.organizer_mailbox,

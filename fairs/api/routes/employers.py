@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from fairs.api.idempotency import idempotent
@@ -16,7 +16,7 @@ from fairs.api.schemas import (
     ReservationOut,
     convert,
 )
-from fairs.api.security import actor_of, employer, role
+from fairs.api.security import AnyRequest, actor_of, employer, role
 from fairs.services import booths, employers
 
 
@@ -25,15 +25,15 @@ class EmployerController(Controller):
 
     @get("/organizations", guards=[role("organizer", "employer")],
          description="Organizers see all organizations; an employer sees its own.")
-    async def list_organizations(self, request: Request[Any, Any, Any]) -> list[OrganizationOut]:
+    async def list_organizations(self, request: AnyRequest) -> list[OrganizationOut]:
         return [convert(r, OrganizationOut) for r in await employers.list_organizations(actor_of(request))]
 
     @get("/organizations/{organization_id:int}", guards=[role("organizer", "employer")])
-    async def get_organization(self, request: Request[Any, Any, Any], organization_id: FromPath[int]) -> OrganizationOut:
+    async def get_organization(self, request: AnyRequest, organization_id: FromPath[int]) -> OrganizationOut:
         return convert(await employers.get_organization(actor_of(request), organization_id), OrganizationOut)
 
     @post("/positions", guards=[employer], status_code=201, description="Post a position of my organization.")
-    async def create_position(self, request: Request[Any, Any, Any], data: JSONBody[PositionIn]) -> Response[PositionOut]:
+    async def create_position(self, request: AnyRequest, data: JSONBody[PositionIn]) -> Response[PositionOut]:
         actor = actor_of(request)
         clock = request.app.state.clock
         spec = employers.PositionSpec(
@@ -47,12 +47,14 @@ class EmployerController(Controller):
         return await idempotent(request, actor, 201, write, clock.now())
 
     @get("/positions", guards=[employer], description="My organization's positions.")
-    async def list_positions(self, request: Request[Any, Any, Any]) -> list[PositionOut]:
+    async def list_positions(self, request: AnyRequest) -> list[PositionOut]:
         return [convert(r, PositionOut) for r in await employers.list_positions(actor_of(request))]
 
     @post("/events/{event_id:int}/reservations", guards=[employer], status_code=201,
           description="Hold a free booth; confirm it before the hold expires. 409 lists free alternatives.")
-    async def hold(self, request: Request[Any, Any, Any], event_id: FromPath[int], data: JSONBody[HoldIn]) -> Response[ReservationOut]:
+    async def hold(
+        self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[HoldIn]
+    ) -> Response[ReservationOut]:
         actor = actor_of(request)
         state = request.app.state
 
@@ -64,22 +66,22 @@ class EmployerController(Controller):
         return await idempotent(request, actor, 201, write, state.clock.now())
 
     @post("/reservations/{reservation_id:int}/confirm", guards=[employer], status_code=200)
-    async def confirm(self, request: Request[Any, Any, Any], reservation_id: FromPath[int]) -> ReservationOut:
+    async def confirm(self, request: AnyRequest, reservation_id: FromPath[int]) -> ReservationOut:
         row = await booths.confirm_reservation(actor_of(request), reservation_id, request.app.state.clock)
         return convert(row, ReservationOut)
 
     @post("/reservations/{reservation_id:int}/cancel", guards=[employer], status_code=200)
-    async def cancel(self, request: Request[Any, Any, Any], reservation_id: FromPath[int]) -> ReservationOut:
+    async def cancel(self, request: AnyRequest, reservation_id: FromPath[int]) -> ReservationOut:
         row = await booths.cancel_reservation(actor_of(request), reservation_id, request.app.state.clock)
         return convert(row, ReservationOut)
 
     @get("/reservations", guards=[role("organizer", "employer")],
          description="Organizers see all reservations; an employer sees its own.")
-    async def list_reservations(self, request: Request[Any, Any, Any],
+    async def list_reservations(self, request: AnyRequest,
                                 event_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[ReservationOut]:
         rows = await booths.list_reservations(actor_of(request), event_id)
         return [convert(r, ReservationOut) for r in rows]
 
     @get("/reservations/{reservation_id:int}", guards=[role("organizer", "employer")])
-    async def get_reservation(self, request: Request[Any, Any, Any], reservation_id: FromPath[int]) -> ReservationOut:
+    async def get_reservation(self, request: AnyRequest, reservation_id: FromPath[int]) -> ReservationOut:
         return convert(await booths.get_reservation(actor_of(request), reservation_id), ReservationOut)

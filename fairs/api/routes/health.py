@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Response, get
 
-from fairs.api.security import public
+from fairs.api.security import AnyRequest, public
 from fairs.services.health import readiness
 
 
@@ -18,7 +18,7 @@ async def healthz() -> dict[str, str]:
 
 @get("/readyz", guards=[public], tags=["health"],
      description="200 when the database and Redis answer and every migration is applied; else 503.")
-async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+async def readyz(request: AnyRequest) -> Response[dict[str, Any]]:
     checks = await asyncio.wait_for(readiness(request.app.state.queue), timeout=5)
     ready = all(c["ok"] for c in checks.values())
     return Response({"status": "ready" if ready else "not ready", "checks": checks},

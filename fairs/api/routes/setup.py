@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from fairs.api.idempotency import idempotent
@@ -19,7 +19,7 @@ from fairs.api.schemas import (
     VenueOut,
     convert,
 )
-from fairs.api.security import actor_of, organizer, public
+from fairs.api.security import AnyRequest, actor_of, organizer, public
 from fairs.services import booths, calendar, fairs_setup
 
 CALENDAR = "text/calendar; charset=utf-8"
@@ -29,7 +29,7 @@ class SetupController(Controller):
     tags = ["campaigns and events"]
 
     @post("/campaigns", guards=[organizer], status_code=201)
-    async def create_campaign(self, request: Request[Any, Any, Any], data: JSONBody[CampaignIn]) -> Response[CampaignOut]:
+    async def create_campaign(self, request: AnyRequest, data: JSONBody[CampaignIn]) -> Response[CampaignOut]:
         actor = actor_of(request)
         clock = request.app.state.clock
 
@@ -45,7 +45,7 @@ class SetupController(Controller):
 
     @post("/venues", guards=[organizer], status_code=201,
           description="A venue and its booths (the floor plan's booth list).")
-    async def create_venue(self, request: Request[Any, Any, Any], data: JSONBody[VenueIn]) -> Response[VenueOut]:
+    async def create_venue(self, request: AnyRequest, data: JSONBody[VenueIn]) -> Response[VenueOut]:
         actor = actor_of(request)
         clock = request.app.state.clock
         specs = [fairs_setup.BoothSpec(b.code, b.zone, b.width_m, b.depth_m, tuple(b.features)) for b in data.booths]
@@ -67,7 +67,7 @@ class SetupController(Controller):
 
     @post("/events", guards=[organizer], status_code=201,
           description="Times must carry a UTC offset; the event's time zone comes from its venue.")
-    async def create_event(self, request: Request[Any, Any, Any], data: JSONBody[EventIn]) -> Response[EventOut]:
+    async def create_event(self, request: AnyRequest, data: JSONBody[EventIn]) -> Response[EventOut]:
         actor = actor_of(request)
         clock = request.app.state.clock
         spec = fairs_setup.EventSpec(
@@ -81,7 +81,9 @@ class SetupController(Controller):
 
     @patch("/events/{event_id:int}", guards=[organizer],
            description="Publish, close or cancel an event (draft → published → closed).")
-    async def change_event(self, request: Request[Any, Any, Any], event_id: FromPath[int], data: JSONBody[EventStatusIn]) -> EventOut:
+    async def change_event(
+        self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[EventStatusIn]
+    ) -> EventOut:
         return convert(await fairs_setup.change_event_status(actor_of(request), event_id, data.status), EventOut)
 
     @get("/events", guards=[public], description="Published events, soonest first.")
@@ -94,13 +96,13 @@ class SetupController(Controller):
         return convert(await fairs_setup.get_event(event_id, published_only=True), EventOut)
 
     @get("/events/{event_id:int}/booths", guards=[public], description="Each booth's state: free, held, reserved.")
-    async def event_booths(self, request: Request[Any, Any, Any], event_id: FromPath[int]) -> list[BoothStateOut]:
+    async def event_booths(self, request: AnyRequest, event_id: FromPath[int]) -> list[BoothStateOut]:
         rows = await booths.booth_states(event_id, request.app.state.clock)
         return [convert(r, BoothStateOut) for r in rows]
 
     @get("/events/{event_id:int}/calendar.ics", guards=[public], media_type=CALENDAR,
          description="The fair as a calendar file (no METHOD: a download).")
-    async def event_calendar(self, request: Request[Any, Any, Any], event_id: FromPath[int],
+    async def event_calendar(self, request: AnyRequest, event_id: FromPath[int],
                              lang: Annotated[str, QueryParameter(pattern="^(zh|en)$")] = "zh") -> Response[bytes]:
         settings = request.app.state.settings
         body = await calendar.event_file(event_id, settings.organizer_mailbox, lang, request.app.state.clock)

@@ -1,0 +1,79 @@
+"""The real processes: `fairs up` becomes ready on the embedded defaults and stops cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def clean_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAIRS_", "PICCOLO_"))}
+    env.update({"FAIRS_VAR_DIR": str(tmp_path / "var"), **extra})
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_an_invalid_setting_stops_start_up_with_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "fairs", "serve"], env=clean_environment(tmp_path, FAIRS_PORT="x"),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == "fairs: FAIRS_PORT must be an integer, got 'x'\n"
+
+
+def test_up_serves_a_ready_system_on_the_embedded_defaults_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    env = clean_environment(tmp_path, FAIRS_PORT=str(port), FAIRS_DATABASE_URL=f"sqlite:///{tmp_path}/var/f.sqlite3")
+    process = subprocess.Popen([sys.executable, "-m", "fairs", "up"], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        status, body = 0, {}
+        while time.monotonic() < deadline:
+            try:
+                status, body = get_json(f"http://127.0.0.1:{port}/readyz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        assert status == 200, body
+        assert body == {"status": "ready", "checks": {"database": {"ok": True},
+                                                      "migrations": {"ok": True, "pending": []},
+                                                      "redis": {"ok": True}}}
+        assert get_json(f"http://127.0.0.1:{port}/healthz") == (200, {"status": "ok"})
+        assert (tmp_path / "var" / "secret_key").exists()
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "fairs: stopped (exit codes [0, 0])" in output
+    assert not (tmp_path / "var" / "redis.socket").exists() or _socket_is_dead(tmp_path / "var" / "redis.socket")
+
+
+def _socket_is_dead(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX) as s:
+        try:
+            s.connect(str(path))
+        except OSError:
+            return True
+    return False
