@@ -14,6 +14,7 @@ from typing import Any
 from arq import cron
 
 from fairs.core.errors import NotFound
+from fairs.db.migrate import pending_migrations
 from fairs.services import matching, outbox
 from fairs.services.context import SYSTEM_CLOCK
 from fairs.services.queue import ArqQueue, redis_settings
@@ -27,6 +28,10 @@ async def startup(ctx: dict[str, Any]) -> None:
     from fairs.db.tables import Organization
 
     settings = get_settings()
+    pending = await pending_migrations()
+    if pending:
+        # Exit and let the supervisor restart us once `fairs migrate` has run.
+        raise RuntimeError(f"the database lacks migrations {pending}; run `fairs migrate` first")
     ctx["settings"] = settings
     ctx["clock"] = SYSTEM_CLOCK
     ctx["sender"] = outbox.FolderSender(settings.var_dir / "outbox")

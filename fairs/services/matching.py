@@ -9,6 +9,7 @@ transaction: a crash leaves either all of them or none.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from fairs.db.tables import (
     Organization,
     Position,
     Registration,
+    Venue,
 )
 from fairs.db.transactions import after_commit, lock_rows, write_transaction
 from fairs.services.calendar import add_item
@@ -183,30 +185,44 @@ async def _save(proposals: list[matching.ProposedInterview], event: dict[str, An
         Organization.id.is_in(list({p.organization_id for p in proposals})))}
     titles = {p["id"]: p["title"] for p in await Position.select(Position.id, Position.title).where(
         Position.id.is_in(list({p.position_id for p in proposals})))}
+    booth_codes = {r["id"]: r["code"] for r in await BoothReservation.select(
+        BoothReservation.id, BoothReservation.booth.code.as_alias("code")).where(
+        BoothReservation.id.is_in(list(context["booth_of"].values()) or [-1]))}
+    venue = await Venue.select(Venue.name, Venue.address).where(Venue.id == event["venue"]).first() or {
+        "name": "", "address": ""}
     for row in rows:
         item = await add_item("interview", clock, event_id=event["id"], interview_slot_id=int(row.id))
-        person = attendees[row.attendee]
-        await _invite(person, row, item.uid, event, names[row.organization], titles[row.position],
-                      organizer_mailbox, clock)
+        place = Place(venue["name"], venue["address"], booth_codes.get(row.booth_reservation))
+        await _invite(attendees[row.attendee], row, item.uid, event, names[row.organization], titles[row.position],
+                      place, organizer_mailbox, clock)
     return len(rows)
 
 
+@dataclass(frozen=True)
+class Place:
+    venue_name: str
+    venue_address: str
+    booth_code: str | None
+
+
 async def _invite(person: dict[str, Any], row: InterviewSlot, uid: str, event: dict[str, Any],
-                  organization: str, position: str, organizer_mailbox: str, clock: Clock) -> None:
+                  organization: str, position: str, place: Place, organizer_mailbox: str, clock: Clock) -> None:
     """Queue the invitation: an e-mail with the calendar entry when the person has a mailbox,
     otherwise a text message (many attendees have no e-mail)."""
     zone = ZoneInfo(event["timezone"])
     when = row.starts_at.astimezone(zone).strftime("%m-%d %H:%M")
     en = person["language"] == "en"
-    text = (f"fairs: interview with {organization} ({position}) on {when}, {event['title']}." if en
-            else f"【就业服务】您有一场面试：{organization}（{position}），{when}，{event['title']}。")
+    booth = f", booth {place.booth_code}" if en and place.booth_code else (
+        f"，展位{place.booth_code}" if place.booth_code else "")
+    text = (f"fairs: interview with {organization} ({position}) on {when}, {event['title']}{booth}." if en
+            else f"【就业服务】您有一场面试：{organization}（{position}），{when}，{event['title']}{booth}。")
     if not person["email"]:
         await queue_message(f"interview-invite:{row.id}:0:sms", "sms", person["phone"], "", text, clock)
         return
     facts = ics.InterviewFacts(
         uid=uid, sequence=0, starts_at=row.starts_at, ends_at=row.ends_at, timezone=event["timezone"],
         event_title=event["title"], organization_name=organization, position_title=position,
-        booth_code=None, venue_name="", venue_address="",
+        booth_code=place.booth_code, venue_name=place.venue_name, venue_address=place.venue_address,
         organizer=ics.CalendarParty("fairs", organizer_mailbox),
         recipient=ics.CalendarParty(person["name"], person["email"]),
     )
