@@ -78,7 +78,13 @@ def create_organizer(args: argparse.Namespace) -> None:
     if not password:
         print("fairs: give the password in FAIRS_NEW_PASSWORD or --password", file=sys.stderr)
         raise SystemExit(2)
-    account_id = asyncio.run(_with_database(create_first_organizer(args.login, password, args.name)))
+    from fairs.core.errors import DomainError
+
+    try:
+        account_id = asyncio.run(_with_database(create_first_organizer(args.login, password, args.name)))
+    except DomainError as error:
+        print(f"fairs: {error.field or 'error'}: {error.detail}", file=sys.stderr)
+        raise SystemExit(2) from None
     print(f"fairs: organizer account {account_id} ({args.login}) created")
 
 

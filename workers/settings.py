@@ -11,7 +11,7 @@ import socket
 from datetime import timedelta
 from typing import Any
 
-from arq import cron
+from arq import Retry, cron
 
 from fairs.core.errors import NotFound
 from fairs.db.migrate import pending_migrations
@@ -55,6 +55,11 @@ async def run_matching(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
     except NotFound:
         log.warning("matching run %s does not exist; nothing to do", run_id)
         return {}
+    except Exception as error:
+        if ctx.get("job_try", 1) >= WorkerSettings.max_tries:
+            await matching.mark_failed(run_id, type(error).__name__, ctx["clock"])
+            return {"failed": type(error).__name__}
+        raise Retry(defer=ctx.get("job_try", 1) * 5) from error
     await ctx["redis"].enqueue_job("deliver_outbox", _job_id=f"deliver-after-run-{run_id}")
     return metrics
 

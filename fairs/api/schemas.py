@@ -123,7 +123,8 @@ class VenueIn(Struct, forbid_unknown_fields=True):
     address: Annotated[str, Meta(max_length=300)] = ""
     latitude: float | None = None
     longitude: float | None = None
-    timezone: Annotated[str, Meta(max_length=64)] = "Asia/Shanghai"
+    timezone: Annotated[str, Meta(max_length=64)] | None = None
+    """IANA zone; default FAIRS_TIMEZONE."""
     booths: Annotated[list[BoothIn], Meta(max_length=2000)] = []
 
 

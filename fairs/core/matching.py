@@ -91,6 +91,9 @@ class MatchingInput:
     booked: Sequence[Booked] = field(default_factory=tuple)
     declined: Sequence[tuple[int, int]] = field(default_factory=tuple)
     """(attendee id, organization id) pairs the attendee turned down: never proposed again."""
+    busy: Sequence[tuple[int, int]] = field(default_factory=tuple)
+    """(attendee id, slot index) taken by something else (an interview at another event):
+    the slot is not free, but it does not count towards ``per_attendee``."""
 
 
 def fit(candidate: Candidate, opening: Opening) -> FitScore | None:
@@ -133,6 +136,9 @@ def assign_interviews(problem: MatchingInput) -> list[ProposedInterview]:
         load[(booked.organization_id, booked.slot_index)] += 1
     for attendee_id, organization_id in problem.declined:
         met[attendee_id].add(organization_id)
+    blocked: dict[int, set[int]] = defaultdict(set)
+    for attendee_id, slot_index in problem.busy:
+        blocked[attendee_id].add(slot_index)
 
     ordered = sorted(problem.candidates, key=lambda c: (not c.is_priority, c.order, c.attendee_id))
     preferences = {c.attendee_id: _ranked_openings(c, problem.openings) for c in ordered}
@@ -146,7 +152,8 @@ def assign_interviews(problem: MatchingInput) -> list[ProposedInterview]:
             for opening, score in preferences[attendee]:
                 if opening.organization_id in met[attendee]:
                     continue
-                slot = _first_free_slot(problem, opening.organization_id, taken_slots[attendee], load)
+                slot = _first_free_slot(problem, opening.organization_id, taken_slots[attendee] | blocked[attendee],
+                                        load)
                 if slot is None:
                     continue
                 taken_slots[attendee].add(slot)

@@ -64,7 +64,7 @@ CHECKS: tuple[CheckRule, ...] = (
 
 UNIQUE_INDEXES: tuple[UniqueIndex, ...] = (
     UniqueIndex("booth", "booth_code_per_venue", ("venue", "code")),
-    UniqueIndex("registration", "registration_once_per_event", ("attendee", "event")),
+    UniqueIndex("registration", "registration_once_per_event", ("attendee", "event"), "status <> 'cancelled'"),
     UniqueIndex("booth_reservation", "booth_reserved_once_per_event", ("booth", "event"), ACTIVE_RESERVATION),
     UniqueIndex("interview_slot", "interview_once_per_employer", ("event", "attendee", "organization"),
                 ACTIVE_INTERVIEW),

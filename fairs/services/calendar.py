@@ -62,7 +62,8 @@ async def interview_file(actor: Actor, interview_id: int, organizer_mailbox: str
 
 async def event_file(event_id: int, organizer_mailbox: str, language: str, clock: Clock = SYSTEM_CLOCK) -> bytes:
     """The .ics download of a published fair (public information)."""
-    event = await Event.select().where(Event.id == event_id, Event.status.is_in(["published", "closed"])).first()
+    event = await Event.select().where(
+        Event.id == event_id, Event.status.is_in(["published", "closed", "cancelled"])).first()
     if event is None:
         raise NotFound("no such event", field="event_id")
     venue: dict[str, Any] | None = None

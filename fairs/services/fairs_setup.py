@@ -9,7 +9,7 @@ from typing import Any
 
 from fairs.core import states
 from fairs.core.errors import InvalidInput, NotFound
-from fairs.db.tables import Booth, Campaign, Event, Venue
+from fairs.db.tables import Booth, CalendarItem, Campaign, Event, InterviewSlot, Venue
 from fairs.db.transactions import write_transaction
 from fairs.services.calendar import add_item
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
@@ -114,7 +114,10 @@ class EventSpec:
     interviews_per_attendee: int = 3
 
 
-async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
+async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOCK,
+                       default_timezone: str = "Asia/Shanghai") -> dict[str, Any]:
+    """Times must be aware. The event's zone: the one given, else its venue's, else
+    ``default_timezone`` (FAIRS_TIMEZONE)."""
     require_organizer(actor)
     if spec.kind not in EVENT_KINDS:
         raise InvalidInput(f"must be one of {', '.join(EVENT_KINDS)}", "kind")
@@ -142,7 +145,7 @@ async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOC
         if venue is None:
             raise InvalidInput("no such venue", "venue_id")
         timezone = timezone or venue["timezone"]
-    timezone = _zone(timezone or "Asia/Shanghai", "timezone")
+    timezone = _zone(timezone or default_timezone, "timezone")
     async with write_transaction():
         row = Event(
             campaign=spec.campaign_id, venue=spec.venue_id, kind=spec.kind, title=spec.title.strip(),
@@ -155,7 +158,7 @@ async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOC
     return await get_event(int(row.id))
 
 
-async def change_event_status(actor: Actor, event_id: int, wanted: str) -> dict[str, Any]:
+async def change_event_status(actor: Actor, event_id: int, wanted: str, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
     require_organizer(actor)
     async with write_transaction():
         event = await Event.select(Event.status).where(Event.id == event_id).first()
@@ -163,7 +166,21 @@ async def change_event_status(actor: Actor, event_id: int, wanted: str) -> dict[
             raise NotFound("no such event", field="event_id")
         states.move("event", event["status"], wanted)
         await Event.update({Event.status: wanted}).where(Event.id == event_id)
+        if wanted == "cancelled":
+            await _cancel_calendar_entries(event_id, clock)
     return await get_event(event_id)
+
+
+async def _cancel_calendar_entries(event_id: int, clock: Clock) -> None:
+    """A cancelled event cancels its interviews; every calendar entry of the event keeps its
+    UID, gets a higher SEQUENCE and is marked cancelled (clients then remove it)."""
+    await InterviewSlot.update({InterviewSlot.status: "cancelled"}).where(
+        InterviewSlot.event == event_id, InterviewSlot.status.is_in(list(states.ACTIVE_INTERVIEW)))
+    await CalendarItem.update({
+        CalendarItem.sequence: CalendarItem.sequence + 1,
+        CalendarItem.cancelled: True,
+        CalendarItem.updated_at: clock.now(),
+    }).where(CalendarItem.event == event_id, CalendarItem.cancelled.eq(False))
 
 
 async def get_event(event_id: int, *, published_only: bool = False) -> dict[str, Any]:

@@ -8,15 +8,18 @@ transaction: a crash leaves either all of them or none.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from redis.exceptions import RedisError
+
 from fairs.core import ics, matching, states
 from fairs.core.errors import Conflict, NotFound
-from fairs.core.slots import interview_slots
+from fairs.core.slots import interview_slots, overlaps
 from fairs.db.tables import (
     Attendee,
     BoothReservation,
@@ -35,6 +38,7 @@ from fairs.services.fairs_setup import require_organizer
 from fairs.services.outbox import queue_message
 from fairs.services.queue import RUN_MATCHING, JobQueue
 
+log = logging.getLogger(__name__)
 ACTIVE_RUN = ("queued", "running")
 
 
@@ -63,8 +67,17 @@ async def start_match_run(actor: Actor, event_id: int, queue: JobQueue,
                        metrics={}, requested_by=actor.account_id, created_at=clock.now())
         await run.save()
         run_id = int(run.id)
-        after_commit(lambda: queue.enqueue(RUN_MATCHING, run_id, job_id=job_id(run_id)))
+        after_commit(lambda: _enqueue_or_leave_queued(queue, run_id))
     return await get_match_run(actor, run_id)
+
+
+async def _enqueue_or_leave_queued(queue: JobQueue, run_id: int) -> None:
+    """The run is committed as queued; if Redis cannot take the job now, the cron job
+    ``requeue_stale_match_runs`` enqueues it later, so the request still succeeds."""
+    try:
+        await queue.enqueue(RUN_MATCHING, run_id, job_id=job_id(run_id))
+    except (OSError, RedisError) as error:
+        log.warning("could not enqueue matching run %s (%s); it will be re-queued", run_id, type(error).__name__)
 
 
 async def get_match_run(actor: Actor, run_id: int) -> dict[str, Any]:
@@ -98,6 +111,7 @@ async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_C
         event_id = run["event"]
         await lock_rows(Event, [event_id])
         states.move("match_run", run["status"], "running")
+        started_at = clock.now()
         event = await Event.select().where(Event.id == event_id).first()
         assert event is not None
         problem, context = await _load_problem(event)
@@ -106,9 +120,17 @@ async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_C
         metrics = _metrics(problem, proposals, created)
         await MatchRun.update({
             MatchRun.status: "succeeded", MatchRun.metrics: metrics, MatchRun.finished_at: clock.now(),
-            MatchRun.started_at: clock.now(),
+            MatchRun.started_at: started_at,
         }).where(MatchRun.id == run_id)
     return metrics
+
+
+async def mark_failed(run_id: int, reason: str, clock: Clock = SYSTEM_CLOCK) -> None:
+    """The job gave up on the run (its last try failed): the run is failed, so the event can be
+    matched again. ``reason`` is an error class name, never personal data."""
+    async with write_transaction():
+        await MatchRun.update({MatchRun.status: "failed", MatchRun.error: reason, MatchRun.finished_at: clock.now()}
+                              ).where(MatchRun.id == run_id, MatchRun.status.is_in(list(ACTIVE_RUN)))
 
 
 async def _load_problem(event: dict[str, Any]) -> tuple[matching.MatchingInput, dict[str, Any]]:
@@ -155,9 +177,17 @@ async def _load_problem(event: dict[str, Any]) -> tuple[matching.MatchingInput, 
     zone = ZoneInfo(event["timezone"])
     grid = interview_slots(event["starts_at"].astimezone(zone), event["ends_at"].astimezone(zone),
                            event["interview_slot_minutes"])
+    elsewhere = await InterviewSlot.select(
+        InterviewSlot.attendee, InterviewSlot.starts_at, InterviewSlot.ends_at
+    ).where(
+        InterviewSlot.event != event_id, InterviewSlot.status.is_in(list(states.ACTIVE_INTERVIEW)),
+        InterviewSlot.attendee.is_in([c.attendee_id for c in candidates] or [-1]),
+        InterviewSlot.starts_at < event["ends_at"], InterviewSlot.ends_at > event["starts_at"])
+    busy = [(e["attendee"], slot.index) for e in elsewhere for slot in grid
+            if overlaps(slot.starts_at, slot.ends_at, e["starts_at"], e["ends_at"])]
     problem = matching.MatchingInput(
         candidates=candidates, openings=openings, interviewers=dict(interviewers), slot_count=len(grid),
-        per_attendee=event["interviews_per_attendee"], booked=booked, declined=declined,
+        per_attendee=event["interviews_per_attendee"], booked=booked, declined=declined, busy=busy,
     )
     return problem, {"grid": grid, "booth_of": booth_of}
 

@@ -22,7 +22,7 @@ async def _open_event(event_id: int) -> None:
 
 async def _register(attendee_id: int, event_id: int, actor: Actor, channel: str, clock: Clock) -> int:
     existing = await Registration.select(Registration.id).where(
-        Registration.attendee == attendee_id, Registration.event == event_id
+        Registration.attendee == attendee_id, Registration.event == event_id, Registration.status != "cancelled"
     ).first()
     if existing is not None:
         raise Conflict("already registered for this event", field="event_id",

@@ -69,3 +69,10 @@ def test_booked_and_declined_interviews_are_respected():
     p = MatchingInput([person], openings, {1: 1, 2: 1, 3: 1}, slot_count=3, per_attendee=3,
                       booked=[Booked(1, 1, 0)], declined=[(1, 2)])
     assert [(r.organization_id, r.slot_index) for r in assign_interviews(p)] == [(3, 1)]
+
+
+def test_slots_taken_at_another_event_are_avoided_without_counting_against_the_limit():
+    person = Candidate(1, 1, frozenset({"welding"}))
+    openings = [Opening(10 + e, e, "x", frozenset({"welding"})) for e in (1, 2)]
+    p = MatchingInput([person], openings, {1: 1, 2: 1}, slot_count=3, per_attendee=2, busy=[(1, 0), (1, 1)])
+    assert [(r.organization_id, r.slot_index) for r in assign_interviews(p)] == [(1, 2)]

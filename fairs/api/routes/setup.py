@@ -51,8 +51,9 @@ class SetupController(Controller):
         specs = [fairs_setup.BoothSpec(b.code, b.zone, b.width_m, b.depth_m, tuple(b.features)) for b in data.booths]
 
         async def write() -> VenueOut:
+            timezone = data.timezone or request.app.state.settings.timezone
             row = await fairs_setup.create_venue(actor, data.name, data.address, data.latitude, data.longitude,
-                                                 data.timezone, specs, clock)
+                                                 timezone, specs, clock)
             return convert(row, VenueOut)
 
         return await idempotent(request, actor, 201, write, clock.now())
@@ -75,7 +76,8 @@ class SetupController(Controller):
             data.online_url, data.interview_slot_minutes, data.interviews_per_attendee)
 
         async def write() -> EventOut:
-            return convert(await fairs_setup.create_event(actor, spec, clock), EventOut)
+            settings = request.app.state.settings
+            return convert(await fairs_setup.create_event(actor, spec, clock, settings.timezone), EventOut)
 
         return await idempotent(request, actor, 201, write, clock.now())
 
@@ -84,7 +86,8 @@ class SetupController(Controller):
     async def change_event(
         self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[EventStatusIn]
     ) -> EventOut:
-        return convert(await fairs_setup.change_event_status(actor_of(request), event_id, data.status), EventOut)
+        row = await fairs_setup.change_event_status(actor_of(request), event_id, data.status, request.app.state.clock)
+        return convert(row, EventOut)
 
     @get("/events", guards=[public], description="Published events, soonest first.")
     async def list_events(self, campaign_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[EventOut]:
