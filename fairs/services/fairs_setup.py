@@ -6,6 +6,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fairs.core import states
 from fairs.core.errors import InvalidInput, NotFound
@@ -183,6 +184,13 @@ async def _cancel_calendar_entries(event_id: int, clock: Clock) -> None:
     }).where(CalendarItem.event == event_id, CalendarItem.cancelled.eq(False))
 
 
+def _local(event: dict[str, Any]) -> dict[str, Any]:
+    """The event's times in its own zone (same instants, readable offsets)."""
+    zone = ZoneInfo(event["timezone"])
+    event["starts_at"], event["ends_at"] = event["starts_at"].astimezone(zone), event["ends_at"].astimezone(zone)
+    return event
+
+
 async def get_event(event_id: int, *, published_only: bool = False) -> dict[str, Any]:
     query = Event.select().where(Event.id == event_id)
     if published_only:
@@ -190,7 +198,7 @@ async def get_event(event_id: int, *, published_only: bool = False) -> dict[str,
     event = await query.first()
     if event is None:
         raise NotFound("no such event", field="event_id")
-    return event
+    return _local(event)
 
 
 async def list_events(*, published_only: bool, campaign_id: int | None = None) -> list[dict[str, Any]]:
@@ -199,4 +207,4 @@ async def list_events(*, published_only: bool, campaign_id: int | None = None) -
         query = query.where(Event.status.is_in(["published", "closed"]))
     if campaign_id is not None:
         query = query.where(Event.campaign == campaign_id)
-    return await query
+    return [_local(event) for event in await query]

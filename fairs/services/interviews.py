@@ -4,6 +4,7 @@ organization's, organizers everything. Another party's interview does not exist 
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fairs.core import states
 from fairs.core.errors import NotFound
@@ -41,8 +42,11 @@ def _scoped(actor: Actor, query: Any) -> Any:
 
 
 def _shown(actor: Actor, row: dict[str, Any]) -> dict[str, Any]:
-    """Employers see the name and a masked phone until the attendee accepts; attendees do not
-    see their own phone echoed back; organizers see everything."""
+    """Times in the event's zone. Employers see the name and a masked phone until the
+    attendee accepts; attendees do not see their own phone echoed back; organizers see
+    everything."""
+    zone = ZoneInfo(row["timezone"])
+    row["starts_at"], row["ends_at"] = row["starts_at"].astimezone(zone), row["ends_at"].astimezone(zone)
     if actor.role == "attendee":
         row.pop("attendee_phone")
     elif actor.role == "employer":

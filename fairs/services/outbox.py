@@ -49,11 +49,26 @@ class FolderSender:
         (self.folder / f"{name}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1))
 
 
-async def deliver_pending(sender: Sender, clock: Clock = SYSTEM_CLOCK, batch: int = 100) -> dict[str, int]:
-    """Send unsent messages, oldest first. A failure is counted and retried on a later call,
-    up to MAX_ATTEMPTS. Personal data (recipients, bodies) is never logged."""
-    pending = await Outbox.select().where(
-        Outbox.sent_at.is_null(), Outbox.attempts < MAX_ATTEMPTS).order_by(Outbox.id).limit(batch)
+async def deliver_pending(sender: Sender, clock: Clock = SYSTEM_CLOCK, batch: int = 100,
+                          most: int = 2000) -> dict[str, int]:
+    """Send unsent messages, oldest first, in batches, up to ``most`` per call. A failure is
+    counted and retried on a later call, up to MAX_ATTEMPTS. Personal data (recipients,
+    bodies) is never logged."""
+    sent = failed = 0
+    after = 0
+    while sent + failed < most:
+        pending = await Outbox.select().where(
+            Outbox.sent_at.is_null(), Outbox.attempts < MAX_ATTEMPTS, Outbox.id > after,
+        ).order_by(Outbox.id).limit(batch)
+        if not pending:
+            break
+        after = pending[-1]["id"]
+        counts = await _deliver(sender, pending, clock)
+        sent, failed = sent + counts["sent"], failed + counts["failed"]
+    return {"sent": sent, "failed": failed}
+
+
+async def _deliver(sender: Sender, pending: list[dict[str, object]], clock: Clock) -> dict[str, int]:
     sent = failed = 0
     for message in pending:
         try:

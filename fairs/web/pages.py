@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar import get
 from litestar.response import Template
@@ -15,8 +14,6 @@ from fairs.services import fairs_setup
 @get("/", guards=[public], include_in_schema=False)
 async def home() -> Template:
     events = await fairs_setup.list_events(published_only=True)
-    for event in events:
-        event["local_start"] = event["starts_at"].astimezone(ZoneInfo(event["timezone"]))
     return Template(template_name="home.html", context={"events": events})
 
 
