@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from fairs.db.tables import Outbox
-from fairs.db.transactions import write_transaction
+from fairs.db.transactions import claim_row, write_transaction
 from fairs.services.context import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger(__name__)
@@ -69,19 +69,22 @@ async def deliver_pending(sender: Sender, clock: Clock = SYSTEM_CLOCK, batch: in
 
 
 async def _deliver(sender: Sender, pending: list[dict[str, object]], clock: Clock) -> dict[str, int]:
+    """Each message is claimed (row lock) while it is sent, so two workers delivering at once
+    never send the same message twice; the send happens inside that short transaction."""
     sent = failed = 0
     for message in pending:
-        try:
-            await sender.send(message)
-        except Exception as error:  # noqa: BLE001 - any failure of the channel is retried later
-            failed += 1
-            log.warning("outbox message %s failed: %s", message["id"], type(error).__name__)
-            async with write_transaction():
+        async with write_transaction():
+            if not await claim_row(Outbox, int(message["id"]), "sent_at IS NULL"):  # type: ignore[call-overload]
+                continue
+            try:
+                await sender.send(message)
+            except Exception as error:  # noqa: BLE001 - any failure of the channel is retried later
+                failed += 1
+                log.warning("outbox message %s failed: %s", message["id"], type(error).__name__)
                 await Outbox.update({Outbox.attempts: Outbox.attempts + 1,
                                      Outbox.last_error: type(error).__name__}).where(Outbox.id == message["id"])
-            continue
-        sent += 1
-        async with write_transaction():
+                continue
+            sent += 1
             await Outbox.update({Outbox.attempts: Outbox.attempts + 1, Outbox.sent_at: clock.now()}).where(
-                Outbox.id == message["id"], Outbox.sent_at.is_null())
+                Outbox.id == message["id"])
     return {"sent": sent, "failed": failed}

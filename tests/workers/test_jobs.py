@@ -75,3 +75,22 @@ async def test_outbox_messages_are_retried_after_a_failure_and_sent_once(client,
     assert sorted(sender.sent) == sorted(o["idempotency_key"] for o in await Outbox.select(Outbox.idempotency_key))
     failed_once = await Outbox.select(Outbox.attempts, Outbox.last_error).order_by(Outbox.id)
     assert failed_once[0] == {"attempts": 2, "last_error": "ConnectionError"}
+
+
+class SlowSender:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, message: dict) -> None:
+        await asyncio.sleep(0.01)
+        self.sent.append(message["idempotency_key"])
+
+
+async def test_two_deliverers_at_once_send_each_message_once(client, clock):
+    ready = await fair_ready_for_matching(client, attendees=4)
+    run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
+    await matching.run_match(run["id"], "org@example.org", clock)
+    sender = SlowSender()
+    results = await asyncio.gather(outbox.deliver_pending(sender, clock), outbox.deliver_pending(sender, clock))
+    assert sum(r["sent"] for r in results) == 4
+    assert sorted(sender.sent) == sorted(o["idempotency_key"] for o in await Outbox.select(Outbox.idempotency_key))
