@@ -10,17 +10,10 @@ from tests.support import factories as f
 
 
 async def matched_fair(client, run_worker):
-    organizer = await f.sign_in_organizer(client)
-    fair = await f.published_fair(client, organizer)
-    event_id = fair["event"]["id"]
-    employer = await f.employer(client, 1)
-    await f.reserve(client, employer, event_id, fair["venue"]["booths"][0]["id"])
-    await f.position(client, employer)
-    attendee = await f.attendee(client, 1)
-    await client.post(f"/events/{event_id}/registrations", headers=attendee)
-    await client.post(f"/events/{event_id}/match-runs", headers=organizer)
+    ready = await f.fair_ready_for_matching(client, attendees=1)
+    await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])
     await run_worker()
-    return organizer, event_id, attendee
+    return ready["organizer"], ready["event_id"], ready["attendees"][0]
 
 
 async def test_cancelling_an_event_cancels_its_calendar_entries_with_the_same_uid(client, run_worker):

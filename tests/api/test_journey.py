@@ -114,15 +114,8 @@ async def test_a_fair_from_set_up_to_interview_calendars(client, run_worker):
 
 
 async def test_rerunning_a_match_changes_nothing_and_a_new_run_adds_only_new_registrations(client, run_worker):
-    organizer = await f.sign_in_organizer(client)
-    fair = await f.published_fair(client, organizer)
-    event_id = fair["event"]["id"]
-    welders = await f.employer(client, 1)
-    await f.reserve(client, welders, event_id, fair["venue"]["booths"][0]["id"], interviewers=3)
-    await f.position(client, welders)
-    for n in (1, 2):
-        headers = await f.attendee(client, n)
-        await client.post(f"/events/{event_id}/registrations", headers=headers)
+    ready = await f.fair_ready_for_matching(client, attendees=2, interviewers=3)
+    organizer, event_id = ready["organizer"], ready["event_id"]
 
     first = (await client.post(f"/events/{event_id}/match-runs", headers=organizer)).json()
     await run_worker()

@@ -107,3 +107,21 @@ async def position(client: Any, employer_headers: dict[str, str], **changes: Any
     response = await client.post("/positions", headers=employer_headers, json=body)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def fair_ready_for_matching(client: Any, attendees: int = 2, interviewers: int = 2) -> dict[str, Any]:
+    """A published fair, one employer (`employer1`) with a confirmed booth and a welding
+    position, and ``attendees`` registered welders (`attendee1`…)."""
+    organizer = await sign_in_organizer(client)
+    fair = await published_fair(client, organizer)
+    event_id = fair["event"]["id"]
+    welders = await employer(client, 1)
+    await reserve(client, welders, event_id, fair["venue"]["booths"][0]["id"], interviewers=interviewers)
+    await position(client, welders)
+    people = []
+    for n in range(1, attendees + 1):
+        headers = await attendee(client, n)
+        response = await client.post(f"/events/{event_id}/registrations", headers=headers)
+        assert response.status_code == 201, response.text
+        people.append(headers)
+    return {"organizer": organizer, "event_id": event_id, "employer": welders, "attendees": people}

@@ -11,20 +11,8 @@ from fairs.services.queue import RUN_MATCHING
 from tests.support import factories as f
 
 
-async def fair_ready_for_matching(client, attendees: int = 4) -> dict:
-    organizer = await f.sign_in_organizer(client)
-    fair = await f.published_fair(client, organizer)
-    event_id = fair["event"]["id"]
-    employer = await f.employer(client, 1)
-    await f.reserve(client, employer, event_id, fair["venue"]["booths"][0]["id"], interviewers=2)
-    await f.position(client, employer)
-    for n in range(1, attendees + 1):
-        await client.post(f"/events/{event_id}/registrations", headers=await f.attendee(client, n))
-    return {"organizer": organizer, "event_id": event_id}
-
-
 async def test_two_workers_running_the_same_run_at_once_write_it_once(client, clock):
-    ready = await fair_ready_for_matching(client)
+    ready = await f.fair_ready_for_matching(client, attendees=4)
     run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
     results = await asyncio.gather(*[matching.run_match(run["id"], "org@example.org", clock) for _ in range(4)])
     assert all(r == results[0] for r in results)
@@ -41,7 +29,7 @@ async def test_a_job_for_a_run_that_does_not_exist_completes_without_effect(clie
 
 
 async def test_a_run_whose_job_was_lost_is_requeued_from_the_database(client, run_worker, clock):
-    ready = await fair_ready_for_matching(client, attendees=2)
+    ready = await f.fair_ready_for_matching(client, attendees=2)
     run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
     pool = client.app.state.queue.pool
     await pool.flushdb()  # Redis restarted without persistence: the job is gone
@@ -65,7 +53,7 @@ class FlakySender:
 
 
 async def test_outbox_messages_are_retried_after_a_failure_and_sent_once(client, clock):
-    ready = await fair_ready_for_matching(client, attendees=2)
+    ready = await f.fair_ready_for_matching(client, attendees=2)
     run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
     await matching.run_match(run["id"], "org@example.org", clock)
     sender = FlakySender(failures=1)
@@ -87,7 +75,7 @@ class SlowSender:
 
 
 async def test_two_deliverers_at_once_send_each_message_once(client, clock):
-    ready = await fair_ready_for_matching(client, attendees=4)
+    ready = await f.fair_ready_for_matching(client, attendees=4)
     run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
     await matching.run_match(run["id"], "org@example.org", clock)
     sender = SlowSender()
