@@ -140,8 +140,12 @@ def assign_interviews(problem: MatchingInput) -> list[ProposedInterview]:
     for attendee_id, slot_index in problem.busy:
         blocked[attendee_id].add(slot_index)
 
+    room = {org: n * problem.slot_count for org, n in problem.interviewers.items()}
+    for (org, _slot), n in load.items():
+        room[org] = room.get(org, 0) - n
     ordered = sorted(problem.candidates, key=lambda c: (not c.is_priority, c.order, c.attendee_id))
-    preferences = {c.attendee_id: _ranked_openings(c, problem.openings) for c in ordered}
+    index = _OpeningIndex(problem.openings)
+    preferences = {c.attendee_id: _ranked_openings(c, index.relevant(c)) for c in ordered}
     proposals: list[ProposedInterview] = []
 
     for _round in range(problem.per_attendee):
@@ -150,7 +154,7 @@ def assign_interviews(problem: MatchingInput) -> list[ProposedInterview]:
             if len(taken_slots[attendee]) >= problem.per_attendee:
                 continue
             for opening, score in preferences[attendee]:
-                if opening.organization_id in met[attendee]:
+                if opening.organization_id in met[attendee] or room.get(opening.organization_id, 0) <= 0:
                     continue
                 slot = _first_free_slot(problem, opening.organization_id, taken_slots[attendee] | blocked[attendee],
                                         load)
@@ -159,6 +163,7 @@ def assign_interviews(problem: MatchingInput) -> list[ProposedInterview]:
                 taken_slots[attendee].add(slot)
                 met[attendee].add(opening.organization_id)
                 load[(opening.organization_id, slot)] += 1
+                room[opening.organization_id] -= 1
                 proposals.append(
                     ProposedInterview(attendee, opening.organization_id, opening.position_id, slot, score)
                 )
@@ -174,6 +179,32 @@ def _ranked_openings(candidate: Candidate, openings: Iterable[Opening]) -> list[
             scored.append((opening, score.total))
     scored.sort(key=lambda pair: (-pair[1], pair[0].position_id))
     return scored
+
+
+class _OpeningIndex:
+    """Openings by skill and industry, so each attendee is scored only against openings that
+    can fit them (a shared skill, a wished-for industry, or no skill asked); ``fit`` still
+    decides. Keeps the input order."""
+
+    def __init__(self, openings: Sequence[Opening]) -> None:
+        self.openings = list(openings)
+        self.open_to_all: list[int] = []
+        self.by_skill: dict[str, list[int]] = defaultdict(list)
+        self.by_industry: dict[str, list[int]] = defaultdict(list)
+        for i, opening in enumerate(self.openings):
+            if not opening.skills:
+                self.open_to_all.append(i)
+            for skill in opening.skills:
+                self.by_skill[skill].append(i)
+            self.by_industry[opening.industry].append(i)
+
+    def relevant(self, candidate: Candidate) -> list[Opening]:
+        positions = set(self.open_to_all)
+        for skill in candidate.skills:
+            positions.update(self.by_skill.get(skill, ()))
+        for industry in candidate.desired_industries:
+            positions.update(self.by_industry.get(industry, ()))
+        return [self.openings[i] for i in sorted(positions)]
 
 
 def _first_free_slot(
