@@ -78,14 +78,43 @@ def create_organizer(args: argparse.Namespace) -> None:
     if not password:
         print("fairs: give the password in FAIRS_NEW_PASSWORD or --password", file=sys.stderr)
         raise SystemExit(2)
-    from fairs.core.errors import DomainError
+    from fairs.core.errors import DomainError, InvalidInput
+    from fairs.db.tables import Area
+
+    async def create() -> int:
+        area = await Area.select(Area.id).where(Area.code == args.area).first()
+        if area is None:
+            raise InvalidInput(f"no area with code {args.area}; import the areas first", "area")
+        return await create_first_organizer(args.login, password, args.name, area_id=area["id"])
 
     try:
-        account_id = asyncio.run(_with_database(create_first_organizer(args.login, password, args.name)))
+        account_id = asyncio.run(_with_database(create()))
     except DomainError as error:
         print(f"fairs: {error.field or 'error'}: {error.detail}", file=sys.stderr)
         raise SystemExit(2) from None
     print(f"fairs: organizer account {account_id} ({args.login}) created")
+
+
+def import_areas(args: argparse.Namespace) -> None:
+    """Import an area CSV as the installation's administrator (may add cities)."""
+    _settings()
+    from fairs.core.areas import read_area_csv
+    from fairs.core.errors import DomainError
+    from fairs.services.areas import import_areas as run_import
+
+    try:
+        with open(args.file, encoding="utf-8-sig") as file:
+            rows = read_area_csv(file.read())
+        counts = asyncio.run(_with_database(run_import(None, rows)))
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"fairs: cannot read {args.file}: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except DomainError as error:
+        for problem in error.problems or []:
+            print(f"fairs: {problem.field}: {problem.message}", file=sys.stderr)
+        print(f"fairs: {error.detail}; nothing imported", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(json.dumps(counts))
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -179,11 +208,15 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=migrate)
     commands.add_parser("seed-demo", help="load the Zhuzhou demo data (idempotent)").set_defaults(run=seed_demo)
-    p = commands.add_parser("create-organizer", help="create an organizer account")
+    p = commands.add_parser("create-organizer", help="create an organizer account for an area")
     p.add_argument("login")
+    p.add_argument("--area", required=True, help="the 12-digit division code of the area (e.g. the city)")
     p.add_argument("--name", default="管理员")
     p.add_argument("--password", default="")
     p.set_defaults(run=create_organizer)
+    p = commands.add_parser("import-areas", help="import administrative areas from a CSV file")
+    p.add_argument("file")
+    p.set_defaults(run=import_areas)
     p = commands.add_parser("serve", help="serve the API and pages with uvicorn")
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     p.add_argument("--own-redis", action="store_true", help=argparse.SUPPRESS)

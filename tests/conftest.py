@@ -117,6 +117,7 @@ async def empty_tables() -> None:
     if ENGINE == "postgres":
         await engine.run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
     else:
+        await engine.run_ddl("UPDATE area SET parent = NULL")  # parent links restrict deletes
         for name in reversed(names):
             await engine.run_ddl(f"DELETE FROM {name}")
 

@@ -21,6 +21,7 @@ from litestar.template import TemplateConfig
 
 from fairs.api.problems import EXCEPTION_HANDLERS
 from fairs.api.routes.accounts import AccountController
+from fairs.api.routes.areas import AreaController
 from fairs.api.routes.attendance import AttendanceController
 from fairs.api.routes.employers import EmployerController
 from fairs.api.routes.health import healthz, readyz
@@ -62,7 +63,8 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
 
     return Litestar(
         route_handlers=[
-            healthz, readyz, AccountController, SetupController, EmployerController, AttendanceController,
+            healthz, readyz, AccountController, AreaController, SetupController, EmployerController,
+            AttendanceController,
             *PAGES, create_static_files_router(path="/static", directories=[WEB / "static"], guards=[_public()]),
         ],
         lifespan=[lifespan],

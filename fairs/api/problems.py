@@ -10,14 +10,14 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from fairs.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from fairs.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from fairs.db.integrity import as_conflict, is_integrity_error
 
 log = logging.getLogger("fairs.api")
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://fairs.readthedocs.io/problems/"
-_STATUS = {InvalidInput: 422, NotFound: 404, Conflict: 409}
+_STATUS = {InvalidInput: 422, Forbidden: 403, NotFound: 404, Conflict: 409}
 _TITLES = {
     400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
     405: "Method not allowed", 409: "Conflict", 413: "Request too large", 415: "Unsupported media type",

@@ -63,8 +63,7 @@ class AttendeeIn(Struct, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=100)]
     phone: Annotated[str, Meta(min_length=1, max_length=30)]
     consent: bool
-    township: Text = ""
-    village: Text = ""
+    home_area_id: Id
     email: Annotated[str, Meta(max_length=254)] = ""
     skills: Annotated[list[Tag], Meta(max_length=30)] = []
     desired_industries: Annotated[list[Tag], Meta(max_length=20)] = []
@@ -83,7 +82,11 @@ class AccountIn(Struct, forbid_unknown_fields=True):
     login: Login
     password: Password
     display_name: Name
-    service_station: Text = ""
+    area_id: Id | None = None
+    """Organizers: the area they run (in the creator's subtree)."""
+    station_id: Id | None = None
+    """Staff: their service station (its area is their scope)."""
+    departments: Annotated[list[Tag], Meta(max_length=10)] = []
     email: Annotated[str, Meta(max_length=254)] = ""
 
 
@@ -99,13 +102,21 @@ class AccountOut(Struct):
 class CampaignIn(Struct, forbid_unknown_fields=True):
     name: Name
     kind: Literal["village_tour", "festival", "other"]
+    area_id: Id
     description: Annotated[str, Meta(max_length=5000)] = ""
+
+
+class CampaignChangeIn(Struct, forbid_unknown_fields=True):
+    name: Name | None = None
+    description: Annotated[str, Meta(max_length=5000)] | None = None
 
 
 class CampaignOut(Struct):
     id: int
     name: str
     kind: str
+    area: int
+    area_name: str
     description: str
     created_at: datetime
 
@@ -120,6 +131,7 @@ class BoothIn(Struct, forbid_unknown_fields=True):
 
 class VenueIn(Struct, forbid_unknown_fields=True):
     name: Name
+    area_id: Id
     address: Annotated[str, Meta(max_length=300)] = ""
     latitude: float | None = None
     longitude: float | None = None
@@ -140,6 +152,7 @@ class BoothOut(Struct):
 class VenueOut(Struct):
     id: int
     name: str
+    area: int
     address: str
     latitude: float | None
     longitude: float | None
@@ -154,6 +167,8 @@ class EventIn(Struct, forbid_unknown_fields=True):
     starts_at: datetime
     ends_at: datetime
     venue_id: Id | None = None
+    area_id: Id | None = None
+    """Default: the venue's area, else the campaign's."""
     timezone: Annotated[str, Meta(max_length=64)] | None = None
     online_url: Annotated[str, Meta(max_length=500)] = ""
     interview_slot_minutes: int = 20
@@ -168,6 +183,7 @@ class EventOut(Struct):
     id: int
     campaign: int
     venue: int | None
+    area: int
     kind: str
     title: str
     starts_at: datetime
@@ -258,6 +274,7 @@ class RegistrationOut(Struct):
     attendee: int
     status: str
     channel: str
+    station: int | None
     created_at: datetime
     event_title: str
     event_starts_at: datetime
@@ -301,6 +318,80 @@ class InterviewAnswerIn(Struct, forbid_unknown_fields=True):
 
 
 T = TypeVar("T")
+
+
+# --- areas, stations, people ----------------------------------------------------------------
+
+class AreaOut(Struct):
+    id: int
+    code: str
+    name: str
+    level: str
+    parent: int | None
+    path: str
+    latitude: float | None
+    longitude: float | None
+
+
+class AreaRowIn(Struct, forbid_unknown_fields=True):
+    code: Annotated[str, Meta(max_length=20)]
+    name: Annotated[str, Meta(max_length=100)]
+    level: Annotated[str, Meta(max_length=20)]
+    parent_code: Annotated[str, Meta(max_length=20)] = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class AreaImportIn(Struct, forbid_unknown_fields=True):
+    rows: Annotated[list[AreaRowIn], Meta(min_length=1, max_length=20000)]
+
+
+class AreaImportOut(Struct):
+    created: int
+    updated: int
+
+
+class AreaChangeIn(Struct, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(max_length=100)] | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class StationIn(Struct, forbid_unknown_fields=True):
+    name: Name
+    kind: Literal["post_station", "gig_home", "employment_supermarket"]
+    area_id: Id
+    address: Annotated[str, Meta(max_length=300)] = ""
+
+
+class StationOut(Struct):
+    id: int
+    name: str
+    kind: str
+    area: int
+    area_name: str
+    address: str
+
+
+class AttendeeOut(Struct):
+    id: int
+    name: str
+    phone: str
+    email: str
+    home_area: int
+    home_area_name: str
+    skills: list[str]
+    desired_industries: list[str]
+    priority_groups: list[str]
+    language: str
+    created_at: datetime
+
+
+class AttendeeChangeIn(Struct, forbid_unknown_fields=True):
+    skills: Annotated[list[Tag], Meta(max_length=30)] | None = None
+    desired_industries: Annotated[list[Tag], Meta(max_length=20)] | None = None
+    priority_groups: Annotated[list[Tag], Meta(max_length=10)] | None = None
+    home_area_id: Id | None = None
 
 
 def convert(value: object, kind: type[T]) -> T:

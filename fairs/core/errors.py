@@ -38,6 +38,10 @@ class InvalidInput(DomainError):
     """The request is well-formed but breaks a rule about one of its fields."""
 
 
+class Forbidden(DomainError):
+    """The caller may see the thing but not do this with it (e.g. create outside their area)."""
+
+
 class NotFound(DomainError):
     """The object does not exist, or the caller may not know that it exists."""
 

@@ -36,6 +36,12 @@ def _one_of(column: str, *values: str) -> str:
 
 
 CHECKS: tuple[CheckRule, ...] = (
+    CheckRule("area", "area_level", _one_of("level", "city", "county", "township", "village")),
+    CheckRule("area", "area_code", "length({row}code) = 12"),
+    CheckRule("service_station", "service_station_kind",
+              _one_of("kind", "post_station", "gig_home", "employment_supermarket")),
+    CheckRule("account", "account_scope",
+              "{row}role NOT IN ('organizer', 'staff') OR {row}area IS NOT NULL"),
     CheckRule("attendee", "attendee_language", _one_of("language", "zh", "en")),
     CheckRule("account", "account_role", _one_of("role", "organizer", "employer", "staff", "attendee")),
     CheckRule("campaign", "campaign_kind", _one_of("kind", "village_tour", "festival", "other")),
@@ -76,6 +82,13 @@ INTERVIEW_NO_OVERLAP = "interview_no_overlap"
 
 # Plain indexes for the lookups every request makes.
 INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("area", "area_by_parent", ("parent",)),
+    ("campaign", "campaign_by_area", ("area",)),
+    ("venue", "venue_by_area", ("area",)),
+    ("event", "event_by_area", ("area", "status")),
+    ("attendee", "attendee_by_home_area", ("home_area",)),
+    ("registration", "registration_by_attendee", ("attendee",)),
+    ("service_station", "service_station_by_area", ("area",)),
     ("interview_slot", "interview_by_attendee", ("attendee", "starts_at")),
     ("interview_slot", "interview_by_organization", ("organization", "event", "slot_index")),
     ("registration", "registration_by_event", ("event", "status")),

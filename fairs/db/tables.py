@@ -26,6 +26,30 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 
+class Area(Table, tablename="area"):
+    """An administrative division: city, county (district), township (street), village
+    (community). ``path`` is the codes from the root down (see fairs/core/areas.py)."""
+
+    code = Varchar(length=12, unique=True)
+    name = Varchar(length=100)
+    level = Varchar(length=10)
+    parent = ForeignKey("self", null=True, on_delete=OnDelete.restrict)
+    path = Varchar(length=60, unique=True)
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class ServiceStation(Table, tablename="service_station"):
+    """A place where staff help people: 就业驿站, 零工之家, 就业超市."""
+
+    name = Varchar(length=200)
+    kind = Varchar(length=24)
+    area = ForeignKey(Area, on_delete=OnDelete.restrict)
+    address = Varchar(length=300, default="")
+    created_at = Timestamptz()
+
+
 class Organization(Table, tablename="organization"):
     """An enterprise that recruits: identified by its unified social credit code."""
 
@@ -44,8 +68,7 @@ class Attendee(Table, tablename="attendee"):
     name = Varchar(length=100)
     phone = Varchar(length=11, unique=True)
     email = Varchar(length=254, default="")
-    township = Varchar(length=100, default="")
-    village = Varchar(length=100, default="")
+    home_area = ForeignKey(Area, on_delete=OnDelete.restrict)
     skills = Array(Varchar(length=64))
     desired_industries = Array(Varchar(length=64))
     priority_groups = Array(Varchar(length=32))
@@ -66,7 +89,9 @@ class Account(Table, tablename="account"):
     email = Varchar(length=254, default="")
     organization = ForeignKey(Organization, null=True, on_delete=OnDelete.restrict)
     attendee = ForeignKey(Attendee, null=True, on_delete=OnDelete.restrict)
-    service_station = Varchar(length=200, default="")
+    area = ForeignKey(Area, null=True, on_delete=OnDelete.restrict)
+    departments = Array(Varchar(length=40))
+    station = ForeignKey(ServiceStation, null=True, on_delete=OnDelete.restrict)
     active = Boolean(default=True)
     created_at = Timestamptz()
 
@@ -74,6 +99,7 @@ class Account(Table, tablename="account"):
 class Campaign(Table, tablename="campaign"):
     name = Varchar(length=200)
     kind = Varchar(length=16)
+    area = ForeignKey(Area, on_delete=OnDelete.restrict)
     description = Text(default="")
     created_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz()
@@ -81,6 +107,7 @@ class Campaign(Table, tablename="campaign"):
 
 class Venue(Table, tablename="venue"):
     name = Varchar(length=200)
+    area = ForeignKey(Area, on_delete=OnDelete.restrict)
     address = Varchar(length=300, default="")
     latitude = DoublePrecision(null=True, default=None)
     longitude = DoublePrecision(null=True, default=None)
@@ -100,6 +127,7 @@ class Booth(Table, tablename="booth"):
 class Event(Table, tablename="event"):
     campaign = ForeignKey(Campaign, on_delete=OnDelete.restrict)
     venue = ForeignKey(Venue, null=True, on_delete=OnDelete.restrict)
+    area = ForeignKey(Area, on_delete=OnDelete.restrict)
     kind = Varchar(length=16)
     title = Varchar(length=200)
     starts_at = Timestamptz()
@@ -134,6 +162,7 @@ class Registration(Table, tablename="registration"):
     event = ForeignKey(Event, on_delete=OnDelete.restrict)
     status = Varchar(length=16, default="registered")
     registered_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    station = ForeignKey(ServiceStation, null=True, on_delete=OnDelete.restrict)
     channel = Varchar(length=8, default="self")
     created_at = Timestamptz()
 
@@ -217,6 +246,8 @@ class IdempotencyRecord(Table, tablename="idempotency_record"):
 
 
 TABLES: list[type[Table]] = [
+    Area,
+    ServiceStation,
     Organization,
     Attendee,
     Account,

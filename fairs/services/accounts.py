@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from fairs.core.areas import CODE_LENGTH, DEPARTMENTS
 from fairs.core.contact import normalize_mobile
 from fairs.core.credit_code import normalize_credit_code
-from fairs.core.errors import Conflict, InvalidInput, NotFound
-from fairs.db.tables import Account, Organization
+from fairs.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from fairs.db.tables import Account, Organization, ServiceStation
 from fairs.db.transactions import write_transaction
-from fairs.services import passwords
+from fairs.services import passwords, scope
+from fairs.services.areas import area_for
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.people import AttendeeDetails, insert_attendee
 
@@ -99,45 +102,73 @@ async def sign_up_attendee(details: AttendeeDetails, login: str, password: str,
 
 
 async def create_staff_or_organizer(
-    actor: Actor, role: str, login: str, password: str, display_name: str, service_station: str = "",
-    email: str = "", clock: Clock = SYSTEM_CLOCK,
+    actor: Actor, role: str, login: str, password: str, display_name: str, *, area_id: int | None = None,
+    station_id: int | None = None, departments: tuple[str, ...] = (), email: str = "",
+    clock: Clock = SYSTEM_CLOCK,
 ) -> int:
-    """Organizers create organizer and service-station staff accounts."""
+    """Organizers create organizer accounts for an area in their subtree, and staff accounts
+    for a service station in it (the staff's area is the station's). Only a city organizer
+    may give department tags, which open read access across the city."""
     if not actor.is_organizer:
         raise NotFound("not found")
     if role not in ("organizer", "staff"):
         raise InvalidInput("must be organizer or staff", "role")
-    if role == "staff" and not service_station.strip():
-        raise InvalidInput("staff accounts belong to a service station", "service_station")
+    unknown = sorted(set(departments) - DEPARTMENTS)
+    if unknown:
+        raise InvalidInput(f"unknown department {unknown[0]!r}; known: {', '.join(sorted(DEPARTMENTS))}",
+                           "departments")
+    if departments and (role != "organizer" or len(scope.area_path(actor)) != CODE_LENGTH):
+        raise Forbidden("only a city organizer gives department tags, and only to organizers",
+                        field="departments", code="departments_not_allowed")
+    if role == "staff":
+        if station_id is None:
+            raise InvalidInput("staff accounts belong to a service station", "station_id")
+        station = await ServiceStation.select(ServiceStation.area).where(ServiceStation.id == station_id).first()
+        if station is None:
+            raise InvalidInput("no such service station", "station_id")
+        area_id = station["area"]
+    if area_id is None:
+        raise InvalidInput("an organizer account belongs to an area", "area_id")
+    area = await area_for(area_id, "area_id" if role == "organizer" else "station_id")
+    scope.require_writable(actor, area["path"], "area_id" if role == "organizer" else "station_id")
     _check_password(password)
     async with write_transaction():
         await _login_is_free(login)
         return await _new_account(
-            login, password, role, clock, display_name=display_name, service_station=service_station,
-            email=email,
+            login, password, role, clock, display_name=display_name, area=area_id, station=station_id,
+            departments=sorted(set(departments)), email=email,
         )
 
 
 async def authenticate(login: str, password: str) -> Actor | None:
     """The actor for a correct login and password; ``None`` otherwise (same time either way)."""
-    row = await Account.objects().where(Account.login == login, Account.active.eq(True)).first()
-    stored = row.password_hash if row else passwords.DUMMY_HASH
+    row = await Account.select(*_ACTOR_COLUMNS, Account.password_hash).where(
+        Account.login == login, Account.active.eq(True)).first()
+    stored = row["password_hash"] if row else passwords.DUMMY_HASH
     ok = await passwords.verify_password(stored, password)
     if not row or not ok:
         return None
     return actor_of(row)
 
 
+_ACTOR_COLUMNS = (Account.id, Account.role, Account.organization, Account.attendee, Account.display_name,
+                  Account.area.path.as_alias("area_path"), Account.departments, Account.station)
+
+
 async def actor_by_id(account_id: int) -> Actor | None:
-    row = await Account.objects().where(Account.id == account_id, Account.active.eq(True)).first()
+    """The actor for an account, with its area path, in one query."""
+    row = await Account.select(*_ACTOR_COLUMNS).where(Account.id == account_id, Account.active.eq(True)).first()
     return actor_of(row) if row else None
 
 
-def actor_of(row: Account) -> Actor:
+def actor_of(row: dict[str, Any]) -> Actor:
     return Actor(
-        account_id=int(row.id),
-        role=row.role,
-        organization_id=row.organization,
-        attendee_id=row.attendee,
-        display_name=row.display_name,
+        account_id=int(row["id"]),
+        role=row["role"],
+        organization_id=row["organization"],
+        attendee_id=row["attendee"],
+        display_name=row["display_name"],
+        area_path=row["area_path"],
+        departments=frozenset(row["departments"] or ()),
+        station_id=row["station"],
     )

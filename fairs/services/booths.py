@@ -14,6 +14,7 @@ from fairs.core import states
 from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.db.tables import Booth, BoothReservation, Event
 from fairs.db.transactions import lock_rows, write_transaction
+from fairs.services import scope
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.employers import own_organization
 
@@ -96,7 +97,9 @@ async def cancel_reservation(actor: Actor, reservation_id: int, clock: Clock = S
 
 async def get_reservation(actor: Actor, reservation_id: int) -> dict[str, Any]:
     query = BoothReservation.select(*_COLUMNS).where(BoothReservation.id == reservation_id)
-    if not actor.is_organizer:
+    if actor.is_organizer:
+        query = query.where(scope.writable(actor, BoothReservation.event.area.path))
+    else:
         query = query.where(BoothReservation.organization == own_organization(actor))
     row = await query.first()
     if row is None:
@@ -106,7 +109,9 @@ async def get_reservation(actor: Actor, reservation_id: int) -> dict[str, Any]:
 
 async def list_reservations(actor: Actor, event_id: int | None = None) -> list[dict[str, Any]]:
     query = BoothReservation.select(*_COLUMNS).order_by(BoothReservation.id)
-    if not actor.is_organizer:
+    if actor.is_organizer:
+        query = query.where(scope.writable(actor, BoothReservation.event.area.path))
+    else:
         query = query.where(BoothReservation.organization == own_organization(actor))
     if event_id is not None:
         query = query.where(BoothReservation.event == event_id)

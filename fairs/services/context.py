@@ -30,6 +30,10 @@ class Actor:
     organization_id: int | None = None
     attendee_id: int | None = None
     display_name: str = ""
+    area_path: str | None = None
+    """Organizers and staff act within this area's subtree (see services/scope.py)."""
+    departments: frozenset[str] = frozenset()
+    station_id: int | None = None
 
     @property
     def is_organizer(self) -> bool:

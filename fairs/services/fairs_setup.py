@@ -8,10 +8,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from piccolo.columns.combination import Or
+
 from fairs.core import states
 from fairs.core.errors import InvalidInput, NotFound
 from fairs.db.tables import Booth, CalendarItem, Campaign, Event, InterviewSlot, Venue
 from fairs.db.transactions import write_transaction
+from fairs.services import scope
+from fairs.services.areas import area_for
 from fairs.services.calendar import add_item
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 
@@ -32,22 +36,59 @@ def _zone(name: str, field: str) -> str:
     return name
 
 
-async def create_campaign(actor: Actor, name: str, kind: str, description: str = "",
+CAMPAIGN_COLUMNS = (Campaign.id, Campaign.name, Campaign.kind, Campaign.area, Campaign.area.name.as_alias("area_name"),
+                    Campaign.description, Campaign.created_at)
+
+
+async def create_campaign(actor: Actor, name: str, kind: str, area_id: int, description: str = "",
                           clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
     require_organizer(actor)
     if not name.strip():
         raise InvalidInput("must not be empty", "name")
     if kind not in CAMPAIGN_KINDS:
         raise InvalidInput(f"must be one of {', '.join(CAMPAIGN_KINDS)}", "kind")
+    area = await area_for(area_id, "area_id")
+    scope.require_writable(actor, area["path"], "area_id")
     async with write_transaction():
-        row = Campaign(name=name.strip(), kind=kind, description=description,
+        row = Campaign(name=name.strip(), kind=kind, area=area_id, description=description,
                        created_by=actor.account_id, created_at=clock.now())
         await row.save()
-    return row.to_dict()
+    return await get_campaign(int(row.id))
 
 
-async def list_campaigns() -> list[dict[str, Any]]:
-    return await Campaign.select().order_by(Campaign.id)
+async def get_campaign(campaign_id: int) -> dict[str, Any]:
+    """Campaigns are public: their names and areas are what people are invited to."""
+    row = await Campaign.select(*CAMPAIGN_COLUMNS).where(Campaign.id == campaign_id).first()
+    if row is None:
+        raise NotFound("no such campaign", field="campaign_id")
+    return row
+
+
+async def list_campaigns(area_id: int | None = None) -> list[dict[str, Any]]:
+    query = Campaign.select(*CAMPAIGN_COLUMNS).order_by(Campaign.id)
+    if area_id is not None:
+        area = await area_for(area_id, "area_id")
+        query = query.where(scope.within(Campaign.area.path, area["path"]))
+    return await query
+
+
+async def change_campaign(actor: Actor, campaign_id: int, name: str | None, description: str | None) -> dict[str, Any]:
+    require_organizer(actor)
+    if name is not None and not name.strip():
+        raise InvalidInput("must not be empty", "name")
+    async with write_transaction():
+        mine = await Campaign.select(Campaign.id).where(
+            Campaign.id == campaign_id, scope.writable(actor, Campaign.area.path)).first()
+        if mine is None:
+            raise NotFound("no such campaign", field="campaign_id")
+        changes: dict[Any, Any] = {}
+        if name is not None:
+            changes[Campaign.name] = name.strip()
+        if description is not None:
+            changes[Campaign.description] = description
+        if changes:
+            await Campaign.update(changes).where(Campaign.id == campaign_id)
+    return await get_campaign(campaign_id)
 
 
 @dataclass(frozen=True)
@@ -59,10 +100,12 @@ class BoothSpec:
     features: tuple[str, ...] = ()
 
 
-async def create_venue(actor: Actor, name: str, address: str, latitude: float | None,
+async def create_venue(actor: Actor, name: str, area_id: int, address: str, latitude: float | None,
                        longitude: float | None, timezone: str, booths: list[BoothSpec],
                        clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
     require_organizer(actor)
+    area = await area_for(area_id, "area_id")
+    scope.require_writable(actor, area["path"], "area_id")
     if not name.strip():
         raise InvalidInput("must not be empty", "name")
     _zone(timezone, "timezone")
@@ -77,7 +120,7 @@ async def create_venue(actor: Actor, name: str, address: str, latitude: float | 
         if code in codes[:i]:
             raise InvalidInput(f"booth code {code!r} appears twice", f"booths[{i}].code")
     async with write_transaction():
-        venue = Venue(name=name.strip(), address=address, latitude=latitude, longitude=longitude,
+        venue = Venue(name=name.strip(), area=area_id, address=address, latitude=latitude, longitude=longitude,
                       timezone=timezone, created_at=clock.now())
         await venue.save()
         if booths:
@@ -109,6 +152,7 @@ class EventSpec:
     starts_at: datetime
     ends_at: datetime
     venue_id: int | None = None
+    area_id: int | None = None
     timezone: str | None = None
     online_url: str = ""
     interview_slot_minutes: int = 20
@@ -138,38 +182,46 @@ async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOC
         raise InvalidInput("an online fair needs the livestream or meeting link", "online_url")
     if spec.kind != "online_fair" and spec.venue_id is None:
         raise InvalidInput("an on-site event needs a venue", "venue_id")
-    if not await Campaign.exists().where(Campaign.id == spec.campaign_id):
+    campaign = await Campaign.select(Campaign.area).where(Campaign.id == spec.campaign_id).first()
+    if campaign is None:
         raise InvalidInput("no such campaign", "campaign_id")
     timezone = spec.timezone
+    area_id, area_field = campaign["area"], "campaign_id"
     if spec.venue_id is not None:
-        venue = await Venue.select(Venue.timezone).where(Venue.id == spec.venue_id).first()
+        venue = await Venue.select(Venue.timezone, Venue.area).where(Venue.id == spec.venue_id).first()
         if venue is None:
             raise InvalidInput("no such venue", "venue_id")
         timezone = timezone or venue["timezone"]
+        area_id, area_field = venue["area"], "venue_id"
+    if spec.area_id is not None:
+        area_id, area_field = spec.area_id, "area_id"
+    area = await area_for(area_id, area_field)
+    scope.require_writable(actor, area["path"], area_field)
     timezone = _zone(timezone or default_timezone, "timezone")
     async with write_transaction():
         row = Event(
-            campaign=spec.campaign_id, venue=spec.venue_id, kind=spec.kind, title=spec.title.strip(),
+            campaign=spec.campaign_id, venue=spec.venue_id, area=area_id, kind=spec.kind, title=spec.title.strip(),
             starts_at=spec.starts_at, ends_at=spec.ends_at, timezone=timezone, status="draft",
             online_url=spec.online_url, interview_slot_minutes=spec.interview_slot_minutes,
             interviews_per_attendee=spec.interviews_per_attendee, created_at=clock.now(),
         )
         await row.save()
         await add_item("fair_event", clock, event_id=int(row.id))
-    return await get_event(int(row.id))
+    return await get_event(int(row.id), actor)
 
 
 async def change_event_status(actor: Actor, event_id: int, wanted: str, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
     require_organizer(actor)
     async with write_transaction():
-        event = await Event.select(Event.status).where(Event.id == event_id).first()
+        event = await Event.select(Event.status).where(
+            Event.id == event_id, scope.writable(actor, Event.area.path)).first()
         if event is None:
             raise NotFound("no such event", field="event_id")
         states.move("event", event["status"], wanted)
         await Event.update({Event.status: wanted}).where(Event.id == event_id)
         if wanted == "cancelled":
             await _cancel_calendar_entries(event_id, clock)
-    return await get_event(event_id)
+    return await get_event(event_id, actor)
 
 
 async def _cancel_calendar_entries(event_id: int, clock: Clock) -> None:
@@ -191,20 +243,31 @@ def _local(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-async def get_event(event_id: int, *, published_only: bool = False) -> dict[str, Any]:
-    query = Event.select().where(Event.id == event_id)
-    if published_only:
-        query = query.where(Event.status.is_in(["published", "closed"]))
-    event = await query.first()
+PUBLIC_STATUSES = ["published", "closed"]
+
+
+def _visible_events(actor: Actor | None) -> Any:
+    """Published (and closed) events are public; an organizer also sees the drafts and
+    cancelled events of their area."""
+    public = Event.status.is_in(PUBLIC_STATUSES)
+    if actor is not None and actor.is_organizer:
+        return Or(public, scope.writable(actor, Event.area.path))
+    return public
+
+
+async def get_event(event_id: int, actor: Actor | None = None) -> dict[str, Any]:
+    event = await Event.select().where(Event.id == event_id, _visible_events(actor)).first()
     if event is None:
         raise NotFound("no such event", field="event_id")
     return _local(event)
 
 
-async def list_events(*, published_only: bool, campaign_id: int | None = None) -> list[dict[str, Any]]:
-    query = Event.select().order_by(Event.starts_at).order_by(Event.id)
-    if published_only:
-        query = query.where(Event.status.is_in(["published", "closed"]))
+async def list_events(actor: Actor | None = None, campaign_id: int | None = None,
+                      area_id: int | None = None) -> list[dict[str, Any]]:
+    query = Event.select().where(_visible_events(actor)).order_by(Event.starts_at).order_by(Event.id)
+    if area_id is not None:
+        area = await area_for(area_id, "area_id")
+        query = query.where(scope.within(Event.area.path, area["path"]))
     if campaign_id is not None:
         query = query.where(Event.campaign == campaign_id)
     return [_local(event) for event in await query]

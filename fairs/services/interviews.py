@@ -10,6 +10,7 @@ from fairs.core import states
 from fairs.core.errors import NotFound
 from fairs.db.tables import CalendarItem, InterviewSlot
 from fairs.db.transactions import write_transaction
+from fairs.services import scope
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.people import shown_phone
 
@@ -37,7 +38,7 @@ def _scoped(actor: Actor, query: Any) -> Any:
     if actor.role == "employer":
         return query.where(InterviewSlot.organization == actor.organization_id)
     if actor.role == "organizer":
-        return query
+        return query.where(scope.writable(actor, InterviewSlot.event.area.path))
     return query.where(InterviewSlot.id == -1)
 
 

@@ -32,6 +32,7 @@ from fairs.db.tables import (
     Venue,
 )
 from fairs.db.transactions import after_commit, lock_rows, write_transaction
+from fairs.services import scope
 from fairs.services.calendar import add_item
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.fairs_setup import require_organizer
@@ -52,7 +53,8 @@ async def start_match_run(actor: Actor, event_id: int, queue: JobQueue,
     asking again while one is queued or running answers 409 with that run's id."""
     require_organizer(actor)
     async with write_transaction():
-        event = await Event.select(Event.status).where(Event.id == event_id).first()
+        event = await Event.select(Event.status).where(
+            Event.id == event_id, scope.writable(actor, Event.area.path)).first()
         if event is None:
             raise NotFound("no such event", field="event_id")
         await lock_rows(Event, [event_id])
@@ -82,7 +84,8 @@ async def _enqueue_or_leave_queued(queue: JobQueue, run_id: int) -> None:
 
 async def get_match_run(actor: Actor, run_id: int) -> dict[str, Any]:
     require_organizer(actor)
-    run = await MatchRun.select().where(MatchRun.id == run_id).output(load_json=True).first()
+    run = await MatchRun.select().where(
+        MatchRun.id == run_id, scope.writable(actor, MatchRun.event.area.path)).output(load_json=True).first()
     if run is None:
         raise NotFound("no such matching run", field="match_run_id")
     return run

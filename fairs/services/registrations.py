@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from piccolo.columns.combination import Or
+
 from fairs.core import states
-from fairs.core.errors import Conflict, InvalidInput, NotFound
+from fairs.core.errors import Conflict, NotFound
 from fairs.db.tables import Attendee, Event, Registration
 from fairs.db.transactions import write_transaction
+from fairs.services import scope
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.people import AttendeeDetails, insert_attendee, validate_attendee
 
@@ -20,15 +23,16 @@ async def _open_event(event_id: int) -> None:
         raise Conflict("this event is not open for registration", field="event_id", code="event_not_open")
 
 
-async def _register(attendee_id: int, event_id: int, actor: Actor, channel: str, clock: Clock) -> int:
+async def _register(attendee_id: int, event_id: int, actor: Actor, channel: str, clock: Clock,
+                    station_id: int | None = None) -> int:
     existing = await Registration.select(Registration.id).where(
         Registration.attendee == attendee_id, Registration.event == event_id, Registration.status != "cancelled"
     ).first()
     if existing is not None:
         raise Conflict("already registered for this event", field="event_id",
                        code="registration_once_per_event", extra={"registration_id": existing["id"]})
-    row = Registration(attendee=attendee_id, event=event_id, status="registered",
-                       registered_by=actor.account_id, channel=channel, created_at=clock.now())
+    row = Registration(attendee=attendee_id, event=event_id, status="registered", registered_by=actor.account_id,
+                       station=station_id, channel=channel, created_at=clock.now())
     await row.save()
     return int(row.id)
 
@@ -58,24 +62,31 @@ async def register_on_behalf(actor: Actor, event_id: int, details: AttendeeDetai
             attendee_id = int(found["id"])
         else:
             attendee_id = await insert_attendee(details, clock, prefix="attendee.")
-        registration_id = await _register(attendee_id, event_id, actor, "staff", clock)
+        registration_id = await _register(attendee_id, event_id, actor, "staff", clock, actor.station_id)
     return await get_registration(actor, registration_id)
 
 
-def _visible(actor: Actor, query: Any) -> Any:
+def _visible(actor: Actor, query: Any, *, for_change: bool = False) -> Any:
+    """Attendees: their own. Organizers and staff: registrations for events in their area
+    and of people who live in it (staff also those they made); organizers with department
+    tags also read those of their group's people across the city."""
     if actor.role == "attendee":
         return query.where(Registration.attendee == actor.attendee_id)
+    if actor.role not in scope.SCOPED_ROLES:
+        return query.where(Registration.id == -1)
+    event_in_area = scope.writable(actor, Registration.event.area.path)
+    people = (scope.writable(actor, Registration.attendee.home_area.path) if for_change else
+              scope.readable_people(actor, Registration.attendee.home_area.path, Registration.attendee.priority_groups))
+    condition = Or(event_in_area, people)
     if actor.role == "staff":
-        return query.where(Registration.registered_by == actor.account_id)
-    if actor.role == "organizer":
-        return query
-    return query.where(Registration.id == -1)
+        condition = Or(condition, Registration.registered_by == actor.account_id)
+    return query.where(condition)
 
 
 _COLUMNS = (
     Registration.id, Registration.event, Registration.attendee, Registration.status,
-    Registration.channel, Registration.created_at, Registration.event.title.as_alias("event_title"),
-    Registration.event.starts_at.as_alias("event_starts_at"),
+    Registration.channel, Registration.station, Registration.created_at,
+    Registration.event.title.as_alias("event_title"), Registration.event.starts_at.as_alias("event_starts_at"),
 )
 
 
@@ -86,8 +97,11 @@ async def get_registration(actor: Actor, registration_id: int) -> dict[str, Any]
     return row
 
 
-async def list_registrations(actor: Actor, event_id: int | None = None) -> list[dict[str, Any]]:
-    query = _visible(actor, Registration.select(*_COLUMNS)).order_by(Registration.id)
+async def list_registrations(actor: Actor, event_id: int | None = None, after: int = 0,
+                             limit: int = 100) -> list[dict[str, Any]]:
+    """One page (by id, after ``after``) of the registrations the actor may see: one query."""
+    query = _visible(actor, Registration.select(*_COLUMNS)).where(Registration.id > after).order_by(
+        Registration.id).limit(limit)
     if event_id is not None:
         query = query.where(Registration.event == event_id)
     return await query
@@ -95,14 +109,12 @@ async def list_registrations(actor: Actor, event_id: int | None = None) -> list[
 
 async def cancel_registration(actor: Actor, registration_id: int) -> dict[str, Any]:
     async with write_transaction():
-        row = await get_registration(actor, registration_id)
-        if actor.role not in ("attendee", "staff", "organizer"):
+        row = await _visible(actor, Registration.select(Registration.status), for_change=True).where(
+            Registration.id == registration_id).first()
+        if row is None:
             raise NotFound("no such registration", field="registration_id")
         states.move("registration", row["status"], "cancelled")
         await Registration.update({Registration.status: "cancelled"}).where(Registration.id == registration_id)
     return await get_registration(actor, registration_id)
 
 
-def require_known_event(event_id: int | None) -> None:
-    if event_id is not None and event_id < 1:
-        raise InvalidInput("must be a positive id", "event_id")

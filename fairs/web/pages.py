@@ -13,7 +13,7 @@ from fairs.services import fairs_setup
 
 @get("/", guards=[public], include_in_schema=False)
 async def home() -> Template:
-    events = await fairs_setup.list_events(published_only=True)
+    events = await fairs_setup.list_events()
     return Template(template_name="home.html", context={"events": events})
 
 

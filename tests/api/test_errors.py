@@ -31,17 +31,22 @@ async def fair(client):
     return {"organizer": organizer, **fair}
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"name": "", "kind": "festival"}, "name"),
-    ({"name": "春风行动", "kind": "carnival"}, "kind"),
-    ({"kind": "festival"}, "name"),
-    ({"name": "春风行动", "kind": "festival", "colour": "red"}, "colour"),
+@pytest.mark.parametrize(("body", "field", "status"), [
+    ({"name": ""}, "name", 400),
+    ({"kind": "carnival"}, "kind", 400),
+    ({"name": None}, "name", 400),
+    ({"colour": "red"}, "colour", 400),
+    ({"area_id": 0}, "area_id", 400),
+    ({"area_id": 999}, "area_id", 422),
 ])
-async def test_an_invalid_campaign_names_the_field_and_writes_nothing(client, body, field):
+async def test_an_invalid_campaign_names_the_field_and_writes_nothing(client, body, field, status):
     organizer = await f.sign_in_organizer(client)
+    campaign = {"name": "春风行动", "kind": "festival", "area_id": f.AREAS[f.CITY], **body}
+    if campaign["name"] is None:
+        del campaign["name"]
     before = await database_snapshot()
-    response = await client.post("/campaigns", headers=organizer, json=body)
-    assert_problem(response, 400, field)
+    response = await client.post("/campaigns", headers=organizer, json=campaign)
+    assert_problem(response, status, field)
     assert await database_snapshot() == before
 
 
@@ -222,7 +227,8 @@ async def test_a_wrong_password_is_401_and_says_nothing_about_which_part_was_wro
 async def test_a_role_that_may_not_call_a_route_gets_403(client, fair):
     employer = await f.employer(client, 1)
     before = await database_snapshot()
-    assert_problem(await client.post("/campaigns", headers=employer, json={"name": "x", "kind": "other"}), 403)
+    assert_problem(await client.post("/campaigns", headers=employer,
+                                     json={"name": "x", "kind": "other", "area_id": f.AREAS[f.CITY]}), 403)
     assert_problem(await client.post(f"/events/{fair['event']['id']}/registrations", headers=employer), 403)
     assert await database_snapshot() == before
 

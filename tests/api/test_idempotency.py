@@ -24,9 +24,12 @@ async def test_a_retried_registration_returns_the_first_answer(client):
 
 async def test_the_same_key_for_a_different_request_is_refused(client):
     organizer = {**await f.sign_in_organizer(client), "Idempotency-Key": "campaign-key-1"}
-    assert (await client.post("/campaigns", headers=organizer, json={"name": "甲", "kind": "other"})).status_code == 201
+    first = await client.post("/campaigns", headers=organizer, json={"name": "甲", "kind": "other",
+                                                                       "area_id": f.AREAS[f.CITY]})
+    assert first.status_code == 201
     before = await database_snapshot()
-    response = await client.post("/campaigns", headers=organizer, json={"name": "乙", "kind": "other"})
+    response = await client.post("/campaigns", headers=organizer,
+                                 json={"name": "乙", "kind": "other", "area_id": f.AREAS[f.CITY]})
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "Idempotency-Key",
                                           "message": "this Idempotency-Key was used for a different request"}]
@@ -36,7 +39,7 @@ async def test_the_same_key_for_a_different_request_is_refused(client):
 async def test_keys_belong_to_one_account(client):
     organizer = await f.sign_in_organizer(client)
     other = await f.sign_in_organizer(client, "organizer2")
-    body = {"name": "春风行动", "kind": "other"}
+    body = {"name": "春风行动", "kind": "other", "area_id": f.AREAS[f.CITY]}
     for headers in (organizer, other):
         response = await client.post("/campaigns", headers={**headers, "Idempotency-Key": "shared-key-1"}, json=body)
         assert response.status_code == 201
@@ -58,6 +61,7 @@ async def test_concurrent_retries_of_one_booth_hold_create_one_reservation(clien
 
 async def test_a_refused_write_stores_no_key_so_a_corrected_retry_works(client):
     organizer = {**await f.sign_in_organizer(client), "Idempotency-Key": "venue-key-001"}
-    bad = await client.post("/venues", headers=organizer, json={"name": "场馆", "timezone": "Nowhere/Land"})
+    bad = await client.post("/venues", headers=organizer,
+                            json={"name": "场馆", "area_id": f.AREAS[f.CITY], "timezone": "Nowhere/Land"})
     assert bad.status_code == 422
     assert await IdempotencyRecord.count() == 0

@@ -5,11 +5,35 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from fairs.core.areas import AreaRow
 from fairs.core.credit_code import ALPHABET, check_character
-from fairs.db.tables import Account
-from fairs.services import passwords
+from fairs.db.tables import Account, Area
+from fairs.services import areas, passwords
 
 PASSWORD = "correct-horse-battery"
+
+# A small Zhuzhou: the city, two districts, three townships, one village.
+TREE = (
+    AreaRow("430200000000", "株洲市", "city", ""),
+    AreaRow("430211000000", "天元区", "county", "430200000000"),
+    AreaRow("430211001000", "嵩山路街道", "township", "430211000000"),
+    AreaRow("430211002000", "栗雨街道", "township", "430211000000"),
+    AreaRow("430212000000", "渌口区", "county", "430200000000"),
+    AreaRow("430212101000", "南洲镇", "township", "430212000000"),
+    AreaRow("430212101001", "南洲村", "village", "430212101000", 27.70, 113.15),
+)
+CITY, TIANYUAN, SONGSHAN, LIYU, LUKOU, NANZHOU, NANZHOU_VILLAGE = (row.code for row in TREE)
+AREAS: dict[str, int] = {}
+"""Area ids by code for the current test (filled by ensure_areas)."""
+
+
+async def ensure_areas() -> dict[str, int]:
+    """The small tree above, created once per test."""
+    if not await Area.count():
+        await areas.import_areas(None, list(TREE))
+    AREAS.clear()
+    AREAS.update({a["code"]: a["id"] for a in await Area.select(Area.code, Area.id)})
+    return AREAS
 
 
 def credit_code(n: int) -> str:
@@ -21,9 +45,12 @@ def mobile(n: int) -> str:
     return f"139{n:08d}"
 
 
-async def organizer_account(login: str = "organizer") -> int:
+async def organizer_account(login: str = "organizer", area: str = CITY, departments: tuple[str, ...] = ()) -> int:
+    """An organizer of ``area`` (a division code; the city by default)."""
+    await ensure_areas()
     row = Account(login=login, password_hash=await passwords.hash_password(PASSWORD), role="organizer",
-                  display_name="组织者", email=f"{login}@hr.example.org", created_at=datetime(2027, 3, 1, tzinfo=UTC))
+                  display_name="组织者", email=f"{login}@hr.example.org", area=AREAS[area],
+                  departments=list(departments), created_at=datetime(2027, 3, 1, tzinfo=UTC))
     await row.save()
     return int(row.id)
 
@@ -34,8 +61,9 @@ async def login(client: Any, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
-async def sign_in_organizer(client: Any, name: str = "organizer") -> dict[str, str]:
-    await organizer_account(name)
+async def sign_in_organizer(client: Any, name: str = "organizer", area: str = CITY,
+                            departments: tuple[str, ...] = ()) -> dict[str, str]:
+    await organizer_account(name, area, departments)
     return await login(client, name)
 
 
@@ -49,35 +77,50 @@ async def employer(client: Any, n: int, industry: str = "manufacturing") -> dict
     return await login(client, f"employer{n}")
 
 
-def attendee_body(n: int, **changes: Any) -> dict[str, Any]:
-    body = {"name": f"求职者{n}", "phone": mobile(n), "consent": True, "township": "南洲镇",
+def attendee_body(n: int, home: str = NANZHOU, **changes: Any) -> dict[str, Any]:
+    """Call after ensure_areas() (any organizer or attendee factory does)."""
+    body = {"name": f"求职者{n}", "phone": mobile(n), "consent": True, "home_area_id": AREAS[home],
             "skills": ["welding"], "desired_industries": ["manufacturing"], "priority_groups": []}
     body.update(changes)
     return body
 
 
 async def attendee(client: Any, n: int, **changes: Any) -> dict[str, str]:
+    await ensure_areas()
     response = await client.post("/signup/attendee", json={
         "attendee": attendee_body(n, **changes), "login": f"attendee{n}", "password": PASSWORD})
     assert response.status_code == 201, response.text
     return await login(client, f"attendee{n}")
 
 
-async def staff(client: Any, organizer: dict[str, str], name: str = "staff1") -> dict[str, str]:
+async def station(client: Any, organizer: dict[str, str], area: str = SONGSHAN,
+                  name: str = "嵩山路街道就业驿站") -> dict[str, Any]:
+    response = await client.post("/stations", headers=organizer, json={
+        "name": name, "kind": "post_station", "area_id": AREAS[area]})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def staff(client: Any, organizer: dict[str, str], name: str = "staff1", area: str = SONGSHAN) -> dict[str, str]:
+    """A staff account at a new service station in ``area``."""
+    post = await station(client, organizer, area, name=f"{name}的驿站")
     response = await client.post("/accounts", headers=organizer, json={
         "role": "staff", "login": name, "password": PASSWORD, "display_name": "驿站工作人员",
-        "service_station": "天元区嵩山路街道就业驿站"})
+        "station_id": post["id"]})
     assert response.status_code == 201, response.text
     return await login(client, name)
 
 
-async def published_fair(client: Any, organizer: dict[str, str], booths: int = 10) -> dict[str, Any]:
-    """A festival campaign with an on-site fair (09:00–10:00 Asia/Shanghai, 20-minute slots)."""
-    campaign = await client.post("/campaigns", headers=organizer,
-                                 json={"name": "株洲市2027年“311”就业服务节", "kind": "festival"})
+async def published_fair(client: Any, organizer: dict[str, str], booths: int = 10, campaign_area: str = CITY,
+                         venue_area: str = TIANYUAN) -> dict[str, Any]:
+    """A festival campaign with an on-site fair (09:00–10:00 Asia/Shanghai, 20-minute slots)
+    at a venue in ``venue_area`` (the event's area)."""
+    campaign = await client.post("/campaigns", headers=organizer, json={
+        "name": "株洲市2027年“311”就业服务节", "kind": "festival", "area_id": AREAS[campaign_area]})
     assert campaign.status_code == 201, campaign.text
     venue = await client.post("/venues", headers=organizer, json={
-        "name": "株洲市人力资源市场", "address": "株洲市天元区长江北路", "latitude": 27.83, "longitude": 113.13,
+        "name": "株洲市人力资源市场", "area_id": AREAS[venue_area], "address": "株洲市天元区长江北路",
+        "latitude": 27.83, "longitude": 113.13,
         "booths": [{"code": f"A{i:02d}", "zone": "manufacturing"} for i in range(1, booths + 1)]})
     assert venue.status_code == 201, venue.text
     event = await client.post("/events", headers=organizer, json={

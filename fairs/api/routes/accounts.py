@@ -24,8 +24,8 @@ from fairs.services.people import AttendeeDetails
 
 def attendee_details(body: Any) -> AttendeeDetails:
     return AttendeeDetails(
-        name=body.name, phone=body.phone, consent=body.consent, township=body.township, village=body.village,
-        email=body.email, skills=tuple(body.skills), desired_industries=tuple(body.desired_industries),
+        name=body.name, phone=body.phone, consent=body.consent, home_area_id=body.home_area_id, email=body.email,
+        skills=tuple(body.skills), desired_industries=tuple(body.desired_industries),
         priority_groups=tuple(body.priority_groups), language=body.language,
     )
 
@@ -70,6 +70,7 @@ class AccountController(Controller):
           description="Organizers create organizer and service-station staff accounts.")
     async def create_account(self, request: AnyRequest, data: JSONBody[AccountIn]) -> AccountOut:
         account_id = await accounts.create_staff_or_organizer(
-            actor_of(request), data.role, data.login, data.password, data.display_name, data.service_station,
-            data.email, request.app.state.clock)
+            actor_of(request), data.role, data.login, data.password, data.display_name, area_id=data.area_id,
+            station_id=data.station_id, departments=tuple(data.departments), email=data.email,
+            clock=request.app.state.clock)
         return AccountOut(account_id, data.role)

@@ -52,10 +52,13 @@ class AttendanceController(Controller):
         return await idempotent(request, actor, 201, write, clock.now())
 
     @get("/registrations", guards=[role("attendee", "staff", "organizer")],
-         description="Attendees see theirs; staff the ones they made; organizers all.")
+         description="Attendees see theirs; organizers and staff those of their area's events and people "
+                     "(one page by id: `after` is the last id seen).")
     async def list_registrations(self, request: AnyRequest,
-                                 event_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[RegistrationOut]:
-        rows = await registrations.list_registrations(actor_of(request), event_id)
+                                 event_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+                                 after: Annotated[int, QueryParameter(ge=0)] = 0,
+                                 limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100) -> list[RegistrationOut]:
+        rows = await registrations.list_registrations(actor_of(request), event_id, after, limit)
         return [convert(r, RegistrationOut) for r in rows]
 
     @post("/registrations/{registration_id:int}/cancel", guards=[role("attendee", "staff", "organizer")],

@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from fairs.api.idempotency import idempotent
 from fairs.api.schemas import (
     BoothStateOut,
+    CampaignChangeIn,
     CampaignIn,
     CampaignOut,
     EventIn,
@@ -34,14 +35,25 @@ class SetupController(Controller):
         clock = request.app.state.clock
 
         async def write() -> CampaignOut:
-            row = await fairs_setup.create_campaign(actor, data.name, data.kind, data.description, clock)
+            row = await fairs_setup.create_campaign(actor, data.name, data.kind, data.area_id, data.description, clock)
             return convert(row, CampaignOut)
 
         return await idempotent(request, actor, 201, write, clock.now())
 
-    @get("/campaigns", guards=[public])
-    async def list_campaigns(self) -> list[CampaignOut]:
-        return [convert(r, CampaignOut) for r in await fairs_setup.list_campaigns()]
+    @get("/campaigns", guards=[public], description="Campaigns (public), optionally within an area.")
+    async def list_campaigns(self, area_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[CampaignOut]:
+        return [convert(r, CampaignOut) for r in await fairs_setup.list_campaigns(area_id)]
+
+    @get("/campaigns/{campaign_id:int}", guards=[public])
+    async def get_campaign(self, campaign_id: FromPath[int]) -> CampaignOut:
+        return convert(await fairs_setup.get_campaign(campaign_id), CampaignOut)
+
+    @patch("/campaigns/{campaign_id:int}", guards=[organizer], description="Rename or describe a campaign of my area.")
+    async def change_campaign(
+        self, request: AnyRequest, campaign_id: FromPath[int], data: JSONBody[CampaignChangeIn]
+    ) -> CampaignOut:
+        row = await fairs_setup.change_campaign(actor_of(request), campaign_id, data.name, data.description)
+        return convert(row, CampaignOut)
 
     @post("/venues", guards=[organizer], status_code=201,
           description="A venue and its booths (the floor plan's booth list).")
@@ -52,8 +64,8 @@ class SetupController(Controller):
 
         async def write() -> VenueOut:
             timezone = data.timezone or request.app.state.settings.timezone
-            row = await fairs_setup.create_venue(actor, data.name, data.address, data.latitude, data.longitude,
-                                                 timezone, specs, clock)
+            row = await fairs_setup.create_venue(actor, data.name, data.area_id, data.address, data.latitude,
+                                                 data.longitude, timezone, specs, clock)
             return convert(row, VenueOut)
 
         return await idempotent(request, actor, 201, write, clock.now())
@@ -72,8 +84,8 @@ class SetupController(Controller):
         actor = actor_of(request)
         clock = request.app.state.clock
         spec = fairs_setup.EventSpec(
-            data.campaign_id, data.kind, data.title, data.starts_at, data.ends_at, data.venue_id, data.timezone,
-            data.online_url, data.interview_slot_minutes, data.interviews_per_attendee)
+            data.campaign_id, data.kind, data.title, data.starts_at, data.ends_at, data.venue_id, data.area_id,
+            data.timezone, data.online_url, data.interview_slot_minutes, data.interviews_per_attendee)
 
         async def write() -> EventOut:
             settings = request.app.state.settings
@@ -89,14 +101,16 @@ class SetupController(Controller):
         row = await fairs_setup.change_event_status(actor_of(request), event_id, data.status, request.app.state.clock)
         return convert(row, EventOut)
 
-    @get("/events", guards=[public], description="Published events, soonest first.")
-    async def list_events(self, campaign_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[EventOut]:
-        rows = await fairs_setup.list_events(published_only=True, campaign_id=campaign_id)
+    @get("/events", guards=[public],
+         description="Published events, soonest first; a signed-in organizer also sees the drafts of their area.")
+    async def list_events(self, request: AnyRequest, campaign_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+                          area_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[EventOut]:
+        rows = await fairs_setup.list_events(request.scope.get("user"), campaign_id, area_id)
         return [convert(r, EventOut) for r in rows]
 
     @get("/events/{event_id:int}", guards=[public])
-    async def get_event(self, event_id: FromPath[int]) -> EventOut:
-        return convert(await fairs_setup.get_event(event_id, published_only=True), EventOut)
+    async def get_event(self, request: AnyRequest, event_id: FromPath[int]) -> EventOut:
+        return convert(await fairs_setup.get_event(event_id, request.scope.get("user")), EventOut)
 
     @get("/events/{event_id:int}/booths", guards=[public], description="Each booth's state: free, held, reserved.")
     async def event_booths(self, request: AnyRequest, event_id: FromPath[int]) -> list[BoothStateOut]:

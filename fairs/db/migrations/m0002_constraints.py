@@ -9,7 +9,7 @@ from piccolo.engine import engine_finder
 
 from fairs.db.constraints import postgres_statements, sqlite_statements
 
-ID = "2026-11-26T19:30:00:000000"
+ID = "2026-11-26T19:40:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "constraints"
 
