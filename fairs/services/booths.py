@@ -98,7 +98,7 @@ async def cancel_reservation(actor: Actor, reservation_id: int, clock: Clock = S
 async def get_reservation(actor: Actor, reservation_id: int) -> dict[str, Any]:
     query = BoothReservation.select(*_COLUMNS).where(BoothReservation.id == reservation_id)
     if actor.is_organizer:
-        query = query.where(scope.writable(actor, BoothReservation.event.area.path))
+        query = query.where(BoothReservation.event.is_in(scope.events_of_area(actor)))
     else:
         query = query.where(BoothReservation.organization == own_organization(actor))
     row = await query.first()
@@ -110,7 +110,7 @@ async def get_reservation(actor: Actor, reservation_id: int) -> dict[str, Any]:
 async def list_reservations(actor: Actor, event_id: int | None = None) -> list[dict[str, Any]]:
     query = BoothReservation.select(*_COLUMNS).order_by(BoothReservation.id)
     if actor.is_organizer:
-        query = query.where(scope.writable(actor, BoothReservation.event.area.path))
+        query = query.where(BoothReservation.event.is_in(scope.events_of_area(actor)))
     else:
         query = query.where(BoothReservation.organization == own_organization(actor))
     if event_id is not None:

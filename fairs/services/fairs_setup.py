@@ -68,7 +68,7 @@ async def list_campaigns(area_id: int | None = None) -> list[dict[str, Any]]:
     query = Campaign.select(*CAMPAIGN_COLUMNS).order_by(Campaign.id)
     if area_id is not None:
         area = await area_for(area_id, "area_id")
-        query = query.where(scope.within(Campaign.area.path, area["path"]))
+        query = query.where(scope.in_area(Campaign.area, area["path"]))
     return await query
 
 
@@ -78,7 +78,7 @@ async def change_campaign(actor: Actor, campaign_id: int, name: str | None, desc
         raise InvalidInput("must not be empty", "name")
     async with write_transaction():
         mine = await Campaign.select(Campaign.id).where(
-            Campaign.id == campaign_id, scope.writable(actor, Campaign.area.path)).first()
+            Campaign.id == campaign_id, scope.writable(actor, Campaign.area)).first()
         if mine is None:
             raise NotFound("no such campaign", field="campaign_id")
         changes: dict[Any, Any] = {}
@@ -214,7 +214,7 @@ async def change_event_status(actor: Actor, event_id: int, wanted: str, clock: C
     require_organizer(actor)
     async with write_transaction():
         event = await Event.select(Event.status).where(
-            Event.id == event_id, scope.writable(actor, Event.area.path)).first()
+            Event.id == event_id, scope.writable(actor, Event.area)).first()
         if event is None:
             raise NotFound("no such event", field="event_id")
         states.move("event", event["status"], wanted)
@@ -251,7 +251,7 @@ def _visible_events(actor: Actor | None) -> Any:
     cancelled events of their area."""
     public = Event.status.is_in(PUBLIC_STATUSES)
     if actor is not None and actor.is_organizer:
-        return Or(public, scope.writable(actor, Event.area.path))
+        return Or(public, scope.writable(actor, Event.area))
     return public
 
 
@@ -267,7 +267,7 @@ async def list_events(actor: Actor | None = None, campaign_id: int | None = None
     query = Event.select().where(_visible_events(actor)).order_by(Event.starts_at).order_by(Event.id)
     if area_id is not None:
         area = await area_for(area_id, "area_id")
-        query = query.where(scope.within(Event.area.path, area["path"]))
+        query = query.where(scope.in_area(Event.area, area["path"]))
     if campaign_id is not None:
         query = query.where(Event.campaign == campaign_id)
     return [_local(event) for event in await query]

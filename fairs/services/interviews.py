@@ -38,7 +38,7 @@ def _scoped(actor: Actor, query: Any) -> Any:
     if actor.role == "employer":
         return query.where(InterviewSlot.organization == actor.organization_id)
     if actor.role == "organizer":
-        return query.where(scope.writable(actor, InterviewSlot.event.area.path))
+        return query.where(InterviewSlot.event.is_in(scope.events_of_area(actor)))
     return query.where(InterviewSlot.id == -1)
 
 

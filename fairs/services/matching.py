@@ -54,7 +54,7 @@ async def start_match_run(actor: Actor, event_id: int, queue: JobQueue,
     require_organizer(actor)
     async with write_transaction():
         event = await Event.select(Event.status).where(
-            Event.id == event_id, scope.writable(actor, Event.area.path)).first()
+            Event.id == event_id, scope.writable(actor, Event.area)).first()
         if event is None:
             raise NotFound("no such event", field="event_id")
         await lock_rows(Event, [event_id])
@@ -85,7 +85,7 @@ async def _enqueue_or_leave_queued(queue: JobQueue, run_id: int) -> None:
 async def get_match_run(actor: Actor, run_id: int) -> dict[str, Any]:
     require_organizer(actor)
     run = await MatchRun.select().where(
-        MatchRun.id == run_id, scope.writable(actor, MatchRun.event.area.path)).output(load_json=True).first()
+        MatchRun.id == run_id, MatchRun.event.is_in(scope.events_of_area(actor))).output(load_json=True).first()
     if run is None:
         raise NotFound("no such matching run", field="match_run_id")
     return run

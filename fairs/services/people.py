@@ -90,8 +90,8 @@ def _people_query(actor: Actor, *, for_change: bool) -> Any:
         raise NotFound("no such attendee", field="attendee_id")
     query = Attendee.select(*_COLUMNS)
     if for_change:
-        return query.where(writable(actor, Attendee.home_area.path))
-    return query.where(readable_people(actor, Attendee.home_area.path, Attendee.priority_groups))
+        return query.where(writable(actor, Attendee.home_area))
+    return query.where(readable_people(actor))
 
 
 async def list_attendees(actor: Actor, after: int = 0, limit: int = 50, group: str | None = None,

@@ -74,10 +74,8 @@ def _visible(actor: Actor, query: Any, *, for_change: bool = False) -> Any:
         return query.where(Registration.attendee == actor.attendee_id)
     if actor.role not in scope.SCOPED_ROLES:
         return query.where(Registration.id == -1)
-    event_in_area = scope.writable(actor, Registration.event.area.path)
-    people = (scope.writable(actor, Registration.attendee.home_area.path) if for_change else
-              scope.readable_people(actor, Registration.attendee.home_area.path, Registration.attendee.priority_groups))
-    condition = Or(event_in_area, people)
+    condition = Or(Registration.event.is_in(scope.events_of_area(actor)),
+                   Registration.attendee.is_in(scope.people_readable(actor, for_change=for_change)))
     if actor.role == "staff":
         condition = Or(condition, Registration.registered_by == actor.account_id)
     return query.where(condition)

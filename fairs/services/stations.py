@@ -9,7 +9,7 @@ from fairs.db.tables import ServiceStation
 from fairs.db.transactions import write_transaction
 from fairs.services.areas import area_for
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
-from fairs.services.scope import require_writable, within
+from fairs.services.scope import in_area, require_writable
 
 KINDS = ("post_station", "gig_home", "employment_supermarket")
 COLUMNS = (ServiceStation.id, ServiceStation.name, ServiceStation.kind, ServiceStation.area,
@@ -42,5 +42,5 @@ async def get_station(station_id: int) -> dict[str, Any]:
 async def list_stations(area_path: str | None = None) -> list[dict[str, Any]]:
     query = ServiceStation.select(*COLUMNS).order_by(ServiceStation.id)
     if area_path:
-        query = query.where(within(ServiceStation.area.path, area_path))
+        query = query.where(in_area(ServiceStation.area, area_path))
     return await query

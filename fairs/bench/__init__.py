@@ -1,0 +1,19 @@
+"""Benchmarks: ``fairs bench NAME [--size N] --json``. Each returns one flat JSON object.
+
+Benchmarks measure; tests check correctness. Figures go to docs/benchmarks.md with the machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fairs.bench.matching import bench_matching_greedy
+from fairs.bench.processes import bench_up_ready
+from fairs.bench.scopes import bench_area_registrations
+
+BENCHMARKS: dict[str, Callable[[int], dict[str, Any]]] = {
+    "matching-greedy": bench_matching_greedy,
+    "up-ready": bench_up_ready,
+    "area-registrations": bench_area_registrations,
+}
