@@ -394,6 +394,15 @@ class AttendeeChangeIn(Struct, forbid_unknown_fields=True):
     home_area_id: Id | None = None
 
 
+class AreaFiguresOut(Struct):
+    area_id: int
+    code: str
+    name: str
+    attendees: int
+    registrations: int
+    events: int
+
+
 def convert(value: object, kind: type[T]) -> T:
     """A row (dict) as a response struct; JSON columns stored as text are decoded."""
     return msgspec.convert(value, kind, strict=False)

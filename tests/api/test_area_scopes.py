@@ -181,3 +181,22 @@ async def test_creating_in_an_area_outside_mine_is_forbidden_and_names_the_field
     assert response.status_code == 403
     assert response.json()["errors"] == [{"field": "area_id", "message": "outside your area"}]
     assert await database_snapshot() == before
+
+
+async def test_figures_roll_up_by_area_within_my_area(client):
+    w = await city_world(client)
+    for event in (w["event_songshan"], w["event_nanzhou"]):
+        owner = w["accounts"]["township"] if event == w["event_songshan"] else w["accounts"]["veterans"]
+        await client.patch(f"/events/{event}", headers=owner, json={"status": "published"})
+    for person, event in (("p1", "event_songshan"), ("p3", "event_songshan"), ("p4", "event_nanzhou")):
+        await client.post(f"/events/{w[event]}/registrations", headers=w["logins"][person])
+    counties = (await client.get("/reports/by-area?level=county", headers=w["accounts"]["city"])).json()
+    assert [(c["name"], c["attendees"], c["registrations"], c["events"]) for c in counties] == [
+        ("天元区", 2, 1, 1), ("渌口区", 2, 2, 1)]
+    townships = (await client.get("/reports/by-area?level=township", headers=w["accounts"]["county"])).json()
+    assert [(t["name"], t["attendees"], t["registrations"], t["events"]) for t in townships] == [
+        ("嵩山路街道", 1, 1, 1), ("栗雨街道", 1, 0, 0)]
+    above = await client.get("/reports/by-area?level=city", headers=w["accounts"]["county"])
+    assert above.status_code == 422
+    assert above.json()["errors"] == [{"field": "level", "message": "must be your own area's level or below it"}]
+    assert (await client.get("/reports/by-area?level=county", headers=w["accounts"]["staff"])).status_code == 403

@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from fairs.api.schemas import (
     AreaChangeIn,
+    AreaFiguresOut,
     AreaImportIn,
     AreaImportOut,
     AreaOut,
@@ -22,7 +23,7 @@ from fairs.api.schemas import (
 from fairs.api.security import AnyRequest, actor_of, organizer, public, role
 from fairs.core.areas import AreaRow, read_area_csv
 from fairs.core.errors import InvalidInput
-from fairs.services import areas, people, stations
+from fairs.services import areas, people, rollups, stations
 
 scoped = role("organizer", "staff")
 
@@ -67,6 +68,14 @@ class AreaController(Controller):
     async def change_area(self, request: AnyRequest, area_id: FromPath[int], data: JSONBody[AreaChangeIn]) -> AreaOut:
         row = await areas.change_area(actor_of(request), area_id, data.name, data.latitude, data.longitude)
         return convert(row, AreaOut)
+
+    @get("/reports/by-area", guards=[organizer],
+         description="People (by home area), registrations (by the person's home area) and events per area of "
+                     "one level, within my area.")
+    async def figures_by_area(self, request: AnyRequest,
+                              level: Annotated[str, QueryParameter(pattern="^(city|county|township|village)$")]
+                              ) -> list[AreaFiguresOut]:
+        return [convert(r, AreaFiguresOut) for r in await rollups.by_area(actor_of(request), level)]
 
     @get("/stations", guards=[public], description="Service stations, optionally within an area.")
     async def list_stations(self, area_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[StationOut]:
