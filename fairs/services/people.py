@@ -96,21 +96,28 @@ def _people_query(actor: Actor, *, for_change: bool) -> Any:
 
 async def list_attendees(actor: Actor, after: int = 0, limit: int = 50, group: str | None = None,
                          phone: str | None = None) -> list[dict[str, Any]]:
-    """People the organizer or staff may see, by id, one page after ``after``. Organizers and
-    staff are trusted with the whole phone number (they register and call people)."""
+    """People the organizer or staff may see, by id, one page after ``after``. Organizers see
+    whole phone numbers; staff see them masked, except when they look a person up by the
+    number they were told."""
     query = _people_query(actor, for_change=False).where(Attendee.id > after).order_by(Attendee.id).limit(limit)
     if group is not None:
         query = query.where(Attendee.priority_groups.any(group))
     if phone is not None:
         query = query.where(Attendee.phone == normalize_mobile(phone, "phone"))
-    return await query
+    rows = await query
+    return rows if phone is not None else [_phone_for(actor, row) for row in rows]
+
+
+def _phone_for(actor: Actor, row: dict[str, Any]) -> dict[str, Any]:
+    row["phone"] = shown_phone(row["phone"], full=actor.role == "organizer")
+    return row
 
 
 async def get_attendee(actor: Actor, attendee_id: int) -> dict[str, Any]:
     row = await _people_query(actor, for_change=False).where(Attendee.id == attendee_id).first()
     if row is None:
         raise NotFound("no such attendee", field="attendee_id")
-    return row
+    return _phone_for(actor, row)
 
 
 async def change_attendee(actor: Actor, attendee_id: int, skills: tuple[str, ...] | None,

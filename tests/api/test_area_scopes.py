@@ -122,6 +122,12 @@ async def test_people_are_seen_within_the_area_and_by_their_department_across_th
             assert change.status_code == (200 if person in changeable[who] else 404), (who, person)
             if change.status_code == 404:
                 assert await database_snapshot() == before
+    # organizers see whole numbers; staff masked ones, unless they look a person up by number
+    assert (await client.get(f"/attendees/{p1}", headers=w["accounts"]["township"])).json()["phone"] == f.mobile(1)
+    assert (await client.get(f"/attendees/{p1}", headers=w["accounts"]["staff"])).json()["phone"] == "139****0001"
+    found = await client.get(f"/attendees?phone={f.mobile(1)}", headers=w["accounts"]["staff"])
+    assert [(a["id"], a["phone"]) for a in found.json()] == [(p1, f.mobile(1))]
+    assert (await client.get(f"/attendees?phone={f.mobile(3)}", headers=w["accounts"]["staff"])).json() == []
     for login in w["logins"].values():  # attendees are not staff
         assert (await client.get("/attendees", headers=login)).status_code == 403
 

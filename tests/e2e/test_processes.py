@@ -77,3 +77,32 @@ def _socket_is_dead(path: Path) -> bool:
         except OSError:
             return True
     return False
+
+
+def test_the_first_city_and_its_organizer_come_from_the_command_line(tmp_path):
+    env = clean_environment(tmp_path, FAIRS_DATABASE_URL=f"sqlite:///{tmp_path}/f.sqlite3",
+                            FAIRS_PASSWORD_HASH_COST="fast", FAIRS_NEW_PASSWORD="a-long-password")
+    areas = tmp_path / "areas.csv"
+    areas.write_text("code,name,level,parent_code\n430200000000,株洲市,city,\n430211000000,天元区,county,430200000000\n",
+                     encoding="utf-8")
+
+    def fairs(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "fairs", *args], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=120)
+
+    assert fairs("migrate").returncode == 0
+    done = fairs("import-areas", str(areas))
+    assert (done.returncode, done.stdout) == (0, '{"created": 2, "updated": 0}\n')
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,level,parent_code\n4302,短码,county,430200000000\n", encoding="utf-8")
+    refused = fairs("import-areas", str(bad))
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[0] == "fairs: rows[0].code: must be 12 digits"
+    created = fairs("create-organizer", "boss", "--area", "430200000000")
+    assert created.returncode == 0, created.stderr
+    assert "organizer account 1 (boss) created" in created.stdout
+    again = fairs("create-organizer", "boss", "--area", "430200000000")
+    assert (again.returncode, again.stderr) == (2, "fairs: login: this login is taken\n")
+    nowhere = fairs("create-organizer", "other", "--area", "999999999999")
+    assert nowhere.returncode == 2
+    assert "no area with code 999999999999" in nowhere.stderr
