@@ -12,7 +12,7 @@ from fairs.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fairs.db.tables import Account, Organization, ServiceStation
 from fairs.db.transactions import write_transaction
 from fairs.services import passwords, scope
-from fairs.services.areas import area_for
+from fairs.services.areas import writable_area
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.people import AttendeeDetails, insert_attendee
 
@@ -129,8 +129,7 @@ async def create_staff_or_organizer(
         area_id = station["area"]
     if area_id is None:
         raise InvalidInput("an organizer account belongs to an area", "area_id")
-    area = await area_for(area_id, "area_id" if role == "organizer" else "station_id")
-    scope.require_writable(actor, area["path"], "area_id" if role == "organizer" else "station_id")
+    await writable_area(actor, area_id, "area_id" if role == "organizer" else "station_id")
     _check_password(password)
     async with write_transaction():
         await _login_is_free(login)

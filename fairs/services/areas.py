@@ -9,7 +9,7 @@ from fairs.core.errors import Forbidden, InvalidInput, NotFound
 from fairs.db.tables import Area
 from fairs.db.transactions import write_transaction
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
-from fairs.services.scope import within
+from fairs.services.scope import require_writable, within
 
 COLUMNS = (Area.id, Area.code, Area.name, Area.level, Area.parent, Area.path, Area.latitude, Area.longitude)
 
@@ -50,6 +50,14 @@ async def area_for(area_id: int, field: str) -> dict[str, Any]:
     if row is None:
         raise InvalidInput("no such area", field)
     return row
+
+
+async def writable_area(actor: Actor, area_id: int, field: str = "area_id") -> dict[str, Any]:
+    """An area named in a request to create something there: 422 if it does not exist, 403
+    if it lies outside the actor's subtree."""
+    area = await area_for(area_id, field)
+    require_writable(actor, area["path"], field)
+    return area
 
 
 async def import_areas(actor: Actor | None, rows: list[AreaRow], clock: Clock = SYSTEM_CLOCK) -> dict[str, int]:

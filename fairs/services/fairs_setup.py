@@ -15,7 +15,7 @@ from fairs.core.errors import InvalidInput, NotFound
 from fairs.db.tables import Booth, CalendarItem, Campaign, Event, InterviewSlot, Venue
 from fairs.db.transactions import write_transaction
 from fairs.services import scope
-from fairs.services.areas import area_for
+from fairs.services.areas import area_for, writable_area
 from fairs.services.calendar import add_item
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 
@@ -47,8 +47,7 @@ async def create_campaign(actor: Actor, name: str, kind: str, area_id: int, desc
         raise InvalidInput("must not be empty", "name")
     if kind not in CAMPAIGN_KINDS:
         raise InvalidInput(f"must be one of {', '.join(CAMPAIGN_KINDS)}", "kind")
-    area = await area_for(area_id, "area_id")
-    scope.require_writable(actor, area["path"], "area_id")
+    await writable_area(actor, area_id)
     async with write_transaction():
         row = Campaign(name=name.strip(), kind=kind, area=area_id, description=description,
                        created_by=actor.account_id, created_at=clock.now())
@@ -104,8 +103,7 @@ async def create_venue(actor: Actor, name: str, area_id: int, address: str, lati
                        longitude: float | None, timezone: str, booths: list[BoothSpec],
                        clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
     require_organizer(actor)
-    area = await area_for(area_id, "area_id")
-    scope.require_writable(actor, area["path"], "area_id")
+    await writable_area(actor, area_id)
     if not name.strip():
         raise InvalidInput("must not be empty", "name")
     _zone(timezone, "timezone")
@@ -195,8 +193,7 @@ async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOC
         area_id, area_field = venue["area"], "venue_id"
     if spec.area_id is not None:
         area_id, area_field = spec.area_id, "area_id"
-    area = await area_for(area_id, area_field)
-    scope.require_writable(actor, area["path"], area_field)
+    await writable_area(actor, area_id, area_field)
     timezone = _zone(timezone or default_timezone, "timezone")
     async with write_transaction():
         row = Event(

@@ -7,9 +7,9 @@ from typing import Any
 from fairs.core.errors import InvalidInput, NotFound
 from fairs.db.tables import ServiceStation
 from fairs.db.transactions import write_transaction
-from fairs.services.areas import area_for
+from fairs.services.areas import writable_area
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
-from fairs.services.scope import in_area, require_writable
+from fairs.services.scope import in_area
 
 KINDS = ("post_station", "gig_home", "employment_supermarket")
 COLUMNS = (ServiceStation.id, ServiceStation.name, ServiceStation.kind, ServiceStation.area,
@@ -24,8 +24,7 @@ async def create_station(actor: Actor, name: str, kind: str, area_id: int, addre
         raise InvalidInput("must not be empty", "name")
     if kind not in KINDS:
         raise InvalidInput(f"must be one of {', '.join(KINDS)}", "kind")
-    area = await area_for(area_id, "area_id")
-    require_writable(actor, area["path"], "area_id")
+    await writable_area(actor, area_id)
     async with write_transaction():
         row = ServiceStation(name=name.strip(), kind=kind, area=area_id, address=address, created_at=clock.now())
         await row.save()
