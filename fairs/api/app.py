@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
@@ -26,7 +25,7 @@ from fairs.api.routes.attendance import AttendanceController
 from fairs.api.routes.employers import EmployerController
 from fairs.api.routes.health import healthz, readyz
 from fairs.api.routes.setup import SetupController
-from fairs.api.security import TokenMiddleware
+from fairs.api.security import TokenMiddleware, public
 from fairs.services import passwords
 from fairs.services.context import SYSTEM_CLOCK, Clock
 from fairs.services.queue import JobQueue, open_queue
@@ -65,7 +64,7 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
         route_handlers=[
             healthz, readyz, AccountController, AreaController, SetupController, EmployerController,
             AttendanceController,
-            *PAGES, create_static_files_router(path="/static", directories=[WEB / "static"], guards=[_public()]),
+            *PAGES, create_static_files_router(path="/static", directories=[WEB / "static"], guards=[public]),
         ],
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock, "queue": queue}),
@@ -79,7 +78,7 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
             version="0.1.0",
             description="Job-fair campaigns for grassroots workers. Errors are problem details (RFC 9457).",
             path="/schema",
-            openapi_router=Router("/schema", guards=[_public()], route_handlers=[]),
+            openapi_router=Router("/schema", guards=[public], route_handlers=[]),
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
             components=Components(security_schemes={
                 "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}),
@@ -89,8 +88,3 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
         debug=False,
     )
 
-
-def _public() -> Any:
-    from fairs.api.security import public
-
-    return public
