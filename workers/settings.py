@@ -15,7 +15,7 @@ from arq import Retry, cron
 
 from fairs.core.errors import NotFound
 from fairs.db.migrate import pending_migrations
-from fairs.services import matching, outbox
+from fairs.services import booths, matching, outbox
 from fairs.services.context import SYSTEM_CLOCK
 from fairs.services.queue import ArqQueue, redis_settings
 from fairs.settings import get_settings
@@ -68,6 +68,11 @@ async def deliver_outbox(ctx: dict[str, Any]) -> dict[str, int]:
     return await outbox.deliver_pending(ctx["sender"], ctx["clock"])
 
 
+async def release_expired_holds(ctx: dict[str, Any]) -> list[int]:
+    """Cancel booth holds whose time is up (their booths become free)."""
+    return await booths.release_expired_holds(ctx["clock"])
+
+
 async def requeue_stale_match_runs(ctx: dict[str, Any]) -> list[int]:
     older_than = ctx["clock"].now() - STALE_RUN_AFTER
     return await matching.requeue_stale_runs(ArqQueue(ctx["redis"]), older_than)
@@ -78,6 +83,7 @@ class WorkerSettings:
     cron_jobs = [
         cron(deliver_outbox, second={0, 30}, run_at_startup=True, unique=True),
         cron(requeue_stale_match_runs, second={15}, unique=True),
+        cron(release_expired_holds, second={5, 35}, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

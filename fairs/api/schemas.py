@@ -173,6 +173,12 @@ class EventIn(Struct, forbid_unknown_fields=True):
     online_url: Annotated[str, Meta(max_length=500)] = ""
     interview_slot_minutes: int = 20
     interviews_per_attendee: int = 3
+    booth_mode: Literal["direct", "application"] = "direct"
+    """direct: employers hold and confirm; application: ranked preferences, allocated at the window's close."""
+    applications_close_at: datetime | None = None
+    booths_per_organization: Annotated[int, Meta(ge=1, le=50)] = 1
+    events_per_organization_per_month: Annotated[int, Meta(ge=1, le=100)] | None = None
+    capacity: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
 
 
 class EventStatusIn(Struct, forbid_unknown_fields=True):
@@ -193,6 +199,11 @@ class EventOut(Struct):
     online_url: str
     interview_slot_minutes: int
     interviews_per_attendee: int
+    booth_mode: str
+    applications_close_at: datetime | None
+    booths_per_organization: int
+    events_per_organization_per_month: int | None
+    capacity: int | None
 
 
 class BoothStateOut(Struct):
@@ -200,7 +211,14 @@ class BoothStateOut(Struct):
     code: str
     zone: str
     features: list[str]
-    state: Literal["free", "held", "reserved"]
+    floor_plan: int | None
+    x_m: float
+    y_m: float
+    width_m: float
+    depth_m: float
+    price_yuan: int | None
+    fee_waived: bool
+    state: Literal["free", "held", "reserved", "blocked"]
 
 
 # --- employers ------------------------------------------------------------------------------
@@ -257,6 +275,7 @@ class ReservationOut(Struct):
     status: str
     hold_expires_at: datetime | None
     interviewers: int
+    source: str
     created_at: datetime
     confirmed_at: datetime | None
     cancelled_at: datetime | None
@@ -401,6 +420,51 @@ class AreaFiguresOut(Struct):
     attendees: int
     registrations: int
     events: int
+
+
+# --- participation and organizer booth controls --------------------------------------------
+
+class ParticipationIn(Struct, forbid_unknown_fields=True):
+    documents: Annotated[list[Annotated[str, Meta(min_length=1, max_length=200)]], Meta(max_length=20)] = []
+    """Names (or links) of attached documents; `business_licence` is required for approval."""
+
+
+class DecisionIn(Struct, forbid_unknown_fields=True):
+    decision: Literal["approved", "rejected"]
+    reason: Annotated[str, Meta(max_length=1000)] = ""
+    priority: Annotated[int, Meta(ge=0, le=9)] | None = None
+
+
+class ParticipationOut(Struct):
+    id: int
+    event: int
+    organization: int
+    organization_name: str
+    status: str
+    priority: int
+    documents: list[str]
+    flags: list[str]
+    reason: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class BlockIn(Struct, forbid_unknown_fields=True):
+    booth_id: Id
+    reason: Annotated[str, Meta(max_length=200)] = ""
+
+
+class MoveIn(Struct, forbid_unknown_fields=True):
+    booth_id: Id
+
+
+class ZoneOccupancyOut(Struct):
+    zone: str
+    free: int
+    held: int
+    reserved: int
+    blocked: int
+    total: int
 
 
 def convert(value: object, kind: type[T]) -> T:

@@ -32,6 +32,12 @@ INTERVIEW: Mapping[str, frozenset[str]] = {
     "declined": frozenset(),
     "cancelled": frozenset(),
 }
+PARTICIPATION: Mapping[str, frozenset[str]] = {
+    "applied": frozenset({"approved", "rejected", "withdrawn"}),
+    "approved": frozenset({"withdrawn", "rejected"}),
+    "rejected": frozenset({"approved"}),
+    "withdrawn": frozenset({"applied"}),
+}
 MATCH_RUN: Mapping[str, frozenset[str]] = {
     "queued": frozenset({"running", "failed"}),
     "running": frozenset({"succeeded", "failed", "running"}),
@@ -45,6 +51,7 @@ MACHINES: Mapping[str, Mapping[str, frozenset[str]]] = {
     "registration": REGISTRATION,
     "interview": INTERVIEW,
     "match_run": MATCH_RUN,
+    "participation": PARTICIPATION,
 }
 
 ACTIVE_RESERVATION = ("held", "confirmed")

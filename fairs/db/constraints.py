@@ -99,43 +99,63 @@ INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def postgres_statements() -> list[str]:
-    statements = [
-        f'ALTER TABLE "{c.table}" ADD CONSTRAINT "{c.name}" CHECK ({c.condition.format(row="")})'
-        for c in CHECKS
-    ]
-    statements += [_unique_index(u) for u in UNIQUE_INDEXES]
-    statements += [_index(*i) for i in INDEXES]
-    statements += [
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules one migration adds."""
+
+    checks: tuple[CheckRule, ...] = ()
+    unique_indexes: tuple[UniqueIndex, ...] = ()
+    indexes: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    postgres_extra: tuple[str, ...] = ()
+    sqlite_extra: tuple[str, ...] = ()
+
+
+def _interview_overlap_triggers() -> tuple[str, ...]:
+    active_new = ACTIVE_INTERVIEW.replace("status", "NEW.status")
+    active_other = ACTIVE_INTERVIEW.replace("status", "other.status")
+    return tuple(
+        f'CREATE TRIGGER "{INTERVIEW_NO_OVERLAP}_{when.lower()}" BEFORE {when} ON interview_slot '
+        f"WHEN {active_new} AND EXISTS (SELECT 1 FROM interview_slot AS other "
+        f"WHERE other.attendee = NEW.attendee AND {active_other}{not_self} "
+        f"AND other.starts_at < NEW.ends_at AND NEW.starts_at < other.ends_at) "
+        f"BEGIN SELECT RAISE(ABORT, 'EXCLUDE constraint failed: {INTERVIEW_NO_OVERLAP}'); END"
+        for when, not_self in (("INSERT", ""), ("UPDATE", " AND other.id <> NEW.id"))
+    )
+
+
+FOUNDATION = RuleSet(
+    CHECKS, UNIQUE_INDEXES, INDEXES,
+    postgres_extra=(
         "CREATE EXTENSION IF NOT EXISTS btree_gist",
         f'ALTER TABLE interview_slot ADD CONSTRAINT "{INTERVIEW_NO_OVERLAP}" EXCLUDE USING gist '
         f"(attendee WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE ({ACTIVE_INTERVIEW})",
+    ),
+    sqlite_extra=("PRAGMA journal_mode = WAL", *_interview_overlap_triggers()),
+)
+
+
+def postgres_statements(rules: RuleSet = FOUNDATION) -> list[str]:
+    statements = [
+        f'ALTER TABLE "{c.table}" ADD CONSTRAINT "{c.name}" CHECK ({c.condition.format(row="")})'
+        for c in rules.checks
     ]
-    return statements
+    statements += [_unique_index(u) for u in rules.unique_indexes]
+    statements += [_index(*i) for i in rules.indexes]
+    return statements + list(rules.postgres_extra)
 
 
-def sqlite_statements() -> list[str]:
-    statements: list[str] = ["PRAGMA journal_mode = WAL"]
-    for c in CHECKS:
+def sqlite_statements(rules: RuleSet = FOUNDATION) -> list[str]:
+    statements = [s for s in rules.sqlite_extra if s.startswith("PRAGMA")]
+    for c in rules.checks:
         for when in ("INSERT", "UPDATE"):
             statements.append(
                 f'CREATE TRIGGER "{c.name}_{when.lower()}" BEFORE {when} ON "{c.table}" '
                 f"WHEN NOT ({c.condition.format(row='NEW.')}) "
                 f"BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {c.name}'); END"
             )
-    statements += [_unique_index(u) for u in UNIQUE_INDEXES]
-    statements += [_index(*i) for i in INDEXES]
-    active_new = ACTIVE_INTERVIEW.replace("status", "NEW.status")
-    active_other = ACTIVE_INTERVIEW.replace("status", "other.status")
-    for when, not_self in (("INSERT", ""), ("UPDATE", " AND other.id <> NEW.id")):
-        statements.append(
-            f'CREATE TRIGGER "{INTERVIEW_NO_OVERLAP}_{when.lower()}" BEFORE {when} ON interview_slot '
-            f"WHEN {active_new} AND EXISTS (SELECT 1 FROM interview_slot AS other "
-            f"WHERE other.attendee = NEW.attendee AND {active_other}{not_self} "
-            f"AND other.starts_at < NEW.ends_at AND NEW.starts_at < other.ends_at) "
-            f"BEGIN SELECT RAISE(ABORT, 'EXCLUDE constraint failed: {INTERVIEW_NO_OVERLAP}'); END"
-        )
-    return statements
+    statements += [_unique_index(u) for u in rules.unique_indexes]
+    statements += [_index(*i) for i in rules.indexes]
+    return statements + [s for s in rules.sqlite_extra if not s.startswith("PRAGMA")]
 
 
 def _unique_index(u: UniqueIndex) -> str:
@@ -145,3 +165,35 @@ def _unique_index(u: UniqueIndex) -> str:
 
 def _index(table: str, name: str, columns: tuple[str, ...]) -> str:
     return f'CREATE INDEX "{name}" ON "{table}" ({", ".join(columns)})'
+
+
+BOOTHS = RuleSet(
+    checks=(
+        CheckRule("participation", "participation_status",
+                  _one_of("status", "applied", "approved", "rejected", "withdrawn")),
+        CheckRule("booth_application", "booth_application_status",
+                  _one_of("status", "submitted", "allocated", "unassigned", "withdrawn")),
+        CheckRule("allocation_run", "allocation_run_status",
+                  _one_of("status", "queued", "running", "succeeded", "failed")),
+        CheckRule("event", "event_booth_mode", _one_of("booth_mode", "direct", "application")),
+        CheckRule("event", "event_limits",
+                  "{row}booths_per_organization >= 1 AND ({row}capacity IS NULL OR {row}capacity >= 0) AND "
+                  "({row}events_per_organization_per_month IS NULL OR {row}events_per_organization_per_month >= 1)"),
+        CheckRule("booth_reservation", "booth_reservation_source",
+                  _one_of("source", "hold", "allocation", "offer", "organizer")),
+        CheckRule("booth", "booth_price", "{row}price_yuan IS NULL OR {row}price_yuan >= 0"),
+    ),
+    unique_indexes=(
+        UniqueIndex("participation", "participation_once", ("event", "organization")),
+        UniqueIndex("booth_block", "booth_blocked_once", ("event", "booth")),
+        UniqueIndex("booth_application", "booth_application_once", ("event", "organization"),
+                    "status <> 'withdrawn'"),
+        UniqueIndex("floor_plan", "floor_plan_name_per_venue", ("venue", "name")),
+        UniqueIndex("allocation_run", "allocation_run_one_active", ("event",), "status IN ('queued', 'running')"),
+    ),
+    indexes=(
+        ("booth", "booth_by_floor_plan", ("floor_plan",)),
+        ("participation", "participation_by_organization", ("organization", "status")),
+        ("booth_reservation", "booth_reservation_by_organization", ("organization", "event")),
+    ),
+)

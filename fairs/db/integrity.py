@@ -8,7 +8,10 @@ import sqlite3
 import asyncpg
 
 from fairs.core.errors import Conflict
-from fairs.db.constraints import CHECKS, INTERVIEW_NO_OVERLAP, UNIQUE_INDEXES
+from fairs.db.constraints import BOOTHS, FOUNDATION, INTERVIEW_NO_OVERLAP
+
+CHECKS = FOUNDATION.checks + BOOTHS.checks
+UNIQUE_INDEXES = FOUNDATION.unique_indexes + BOOTHS.unique_indexes
 
 _MESSAGES = {
     "booth_reserved_once_per_event": ("booth", "this booth is already held or reserved for the event"),
@@ -44,6 +47,13 @@ def constraint_name(error: BaseException) -> str | None:
             if len(names) == 1:
                 return f"{table}_{names[0]}_key"
     return None
+
+
+def is_busy(error: BaseException) -> bool:
+    """A lock could not be had in time (PostgreSQL lock_timeout, SQLite busy timeout)."""
+    if isinstance(error, asyncpg.exceptions.LockNotAvailableError):
+        return True
+    return isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error)
 
 
 def is_integrity_error(error: BaseException) -> bool:

@@ -115,6 +115,16 @@ class Venue(Table, tablename="venue"):
     created_at = Timestamptz()
 
 
+class FloorPlan(Table, tablename="floor_plan"):
+    """One drawing of a venue (a hall, a floor, a square), in metres."""
+
+    venue = ForeignKey(Venue, on_delete=OnDelete.cascade)
+    name = Varchar(length=100)
+    width_m = DoublePrecision(default=50.0)
+    depth_m = DoublePrecision(default=30.0)
+    created_at = Timestamptz()
+
+
 class Booth(Table, tablename="booth"):
     venue = ForeignKey(Venue, on_delete=OnDelete.cascade)
     code = Varchar(length=20)
@@ -122,6 +132,11 @@ class Booth(Table, tablename="booth"):
     width_m = DoublePrecision(default=3.0)
     depth_m = DoublePrecision(default=3.0)
     features = Array(Varchar(length=32))
+    floor_plan = ForeignKey(FloorPlan, null=True, on_delete=OnDelete.set_null)
+    x_m = DoublePrecision(default=0.0)
+    y_m = DoublePrecision(default=0.0)
+    price_yuan = Integer(null=True, default=None)
+    fee_waived = Boolean(default=False)
 
 
 class Event(Table, tablename="event"):
@@ -137,6 +152,11 @@ class Event(Table, tablename="event"):
     online_url = Varchar(length=500, default="")
     interview_slot_minutes = Integer(default=20)
     interviews_per_attendee = Integer(default=3)
+    booth_mode = Varchar(length=12, default="direct")
+    applications_close_at = Timestamptz(null=True, default=None)
+    booths_per_organization = Integer(default=1)
+    events_per_organization_per_month = Integer(null=True, default=None)
+    capacity = Integer(null=True, default=None)
     created_at = Timestamptz()
 
 
@@ -167,6 +187,56 @@ class Registration(Table, tablename="registration"):
     created_at = Timestamptz()
 
 
+class Participation(Table, tablename="participation"):
+    """An employer's request to take part in an event, and the organizer's decision.
+    Only approved employers hold, apply for or are given booths."""
+
+    event = ForeignKey(Event, on_delete=OnDelete.restrict)
+    organization = ForeignKey(Organization, on_delete=OnDelete.restrict)
+    status = Varchar(length=12, default="applied")
+    priority = Integer(default=0)
+    documents = Array(Varchar(length=200))
+    flags = Array(Varchar(length=200))
+    reason = Text(default="")
+    decided_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class BoothBlock(Table, tablename="booth_block"):
+    """A booth the organizer keeps out of an event (a pillar, a stage, the organizer's desk)."""
+
+    event = ForeignKey(Event, on_delete=OnDelete.cascade)
+    booth = ForeignKey(Booth, on_delete=OnDelete.cascade)
+    reason = Varchar(length=200, default="")
+    created_at = Timestamptz()
+
+
+class BoothApplication(Table, tablename="booth_application"):
+    """Ranked booth or zone preferences, given during an event's application window."""
+
+    event = ForeignKey(Event, on_delete=OnDelete.restrict)
+    organization = ForeignKey(Organization, on_delete=OnDelete.restrict)
+    preferences = JSON(default="[]")
+    status = Varchar(length=12, default="submitted")
+    explanation = Text(default="")
+    created_at = Timestamptz()
+
+
+class AllocationRun(Table, tablename="allocation_run"):
+    """One allocation of all booths of an event, reproducible from its seed and inputs."""
+
+    event = ForeignKey(Event, on_delete=OnDelete.restrict)
+    status = Varchar(length=12, default="queued")
+    seed = Varchar(length=40)
+    inputs = JSON(default="{}")
+    result = JSON(default="{}")
+    error = Text(default="")
+    requested_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+
+
 class BoothReservation(Table, tablename="booth_reservation"):
     booth = ForeignKey(Booth, on_delete=OnDelete.restrict)
     event = ForeignKey(Event, on_delete=OnDelete.restrict)
@@ -174,6 +244,7 @@ class BoothReservation(Table, tablename="booth_reservation"):
     status = Varchar(length=16, default="held")
     hold_expires_at = Timestamptz(null=True, default=None)
     interviewers = Integer(default=2)
+    source = Varchar(length=12, default="hold")
     created_at = Timestamptz()
     confirmed_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
@@ -253,10 +324,15 @@ TABLES: list[type[Table]] = [
     Account,
     Campaign,
     Venue,
+    FloorPlan,
     Booth,
     Event,
     Position,
     Registration,
+    Participation,
+    BoothBlock,
+    BoothApplication,
+    AllocationRun,
     BoothReservation,
     MatchRun,
     InterviewSlot,

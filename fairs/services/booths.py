@@ -7,60 +7,133 @@ last line of defence.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fairs.core import states
 from fairs.core.errors import Conflict, InvalidInput, NotFound
-from fairs.db.tables import Booth, BoothReservation, Event
+from fairs.db.tables import Booth, BoothBlock, BoothReservation, Event
 from fairs.db.transactions import lock_rows, write_transaction
 from fairs.services import scope
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.employers import own_organization
+from fairs.services.outbox import queue_message
+from fairs.services.participation import require_approved
 
 _COLUMNS = (
     BoothReservation.id, BoothReservation.booth, BoothReservation.booth.code.as_alias("booth_code"),
     BoothReservation.event, BoothReservation.organization, BoothReservation.status,
-    BoothReservation.hold_expires_at, BoothReservation.interviewers, BoothReservation.created_at,
-    BoothReservation.confirmed_at, BoothReservation.cancelled_at,
+    BoothReservation.hold_expires_at, BoothReservation.interviewers, BoothReservation.source,
+    BoothReservation.created_at, BoothReservation.confirmed_at, BoothReservation.cancelled_at,
 )
 
 
 async def hold_booth(actor: Actor, event_id: int, booth_id: int, interviewers: int, hold_minutes: int,
                      clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
+    """An approved employer holds a free booth of a direct-booking event for ``hold_minutes``.
+
+    Refused: not approved (403); the event allocates by application window (409); the booth
+    is blocked, held or reserved (409 with free alternatives in its zone); the organization
+    already has the event's number of booths (409)."""
     organization_id = own_organization(actor)
     if not 1 <= interviewers <= 20:
         raise InvalidInput("must be between 1 and 20", "interviewers")
     async with write_transaction():
-        event = await Event.select(Event.venue, Event.status).where(Event.id == event_id).first()
+        event = await Event.select(Event.venue, Event.status, Event.booth_mode, Event.booths_per_organization).where(
+            Event.id == event_id).first()
         if event is None or event["status"] != "published":
             raise NotFound("no such event open for booth reservations", field="event_id")
-        booth = await Booth.select(Booth.id).where(Booth.id == booth_id, Booth.venue == event["venue"]).first()
+        await require_approved(organization_id, event_id)
+        if event["booth_mode"] != "direct":
+            raise Conflict("booths of this event are allocated from applications; apply with your preferences",
+                           field="event_id", code="applications_only")
+        booth = await Booth.select(Booth.id, Booth.zone).where(
+            Booth.id == booth_id, Booth.venue == event["venue"]).first()
         if booth is None:
             raise InvalidInput("no such booth at this event's venue", "booth_id")
         await lock_rows(Booth, [booth_id])
         now = clock.now()
-        active = await BoothReservation.select(
-            BoothReservation.id, BoothReservation.status, BoothReservation.hold_expires_at
-        ).where(
-            BoothReservation.booth == booth_id, BoothReservation.event == event_id,
-            BoothReservation.status.is_in(list(states.ACTIVE_RESERVATION)),
-        ).first()
-        if active is not None:
-            if active["status"] == "held" and active["hold_expires_at"] <= now:
-                await BoothReservation.update(
-                    {BoothReservation.status: "cancelled", BoothReservation.cancelled_at: now}
-                ).where(BoothReservation.id == active["id"])
-            else:
-                raise Conflict("this booth is already held or reserved for the event", field="booth_id",
-                               code="booth_taken", extra={"alternatives": await free_booths(event_id, now)})
+        await _release_if_expired(event_id, booth_id, now, clock)
+        if await _taken(event_id, booth_id):
+            raise Conflict("this booth is already held, reserved or blocked for the event", field="booth_id",
+                           code="booth_taken", extra={"alternatives": await free_booths(event_id, now, booth["zone"])})
+        mine = await BoothReservation.count().where(
+            BoothReservation.event == event_id, BoothReservation.organization == organization_id,
+            BoothReservation.status.is_in(list(states.ACTIVE_RESERVATION)))
+        if mine >= event["booths_per_organization"]:
+            raise Conflict(f"your organization already has {mine} booth(s) at this event, the most allowed",
+                           field="booth_id", code="booth_limit_reached")
         row = BoothReservation(
             booth=booth_id, event=event_id, organization=organization_id, status="held",
             hold_expires_at=now + timedelta(minutes=hold_minutes), interviewers=interviewers,
-            created_at=now,
+            source="hold", created_at=now,
         )
         await row.save()
+        await _tell(int(row.id), "held", clock)
     return await get_reservation(actor, int(row.id))
+
+
+async def _taken(event_id: int, booth_id: int) -> bool:
+    active = await BoothReservation.exists().where(
+        BoothReservation.booth == booth_id, BoothReservation.event == event_id,
+        BoothReservation.status.is_in(list(states.ACTIVE_RESERVATION)))
+    return active or await BoothBlock.exists().where(BoothBlock.event == event_id, BoothBlock.booth == booth_id)
+
+
+async def _release_if_expired(event_id: int, booth_id: int, now: datetime, clock: Clock) -> None:
+    expired = await BoothReservation.select(BoothReservation.id).where(
+        BoothReservation.booth == booth_id, BoothReservation.event == event_id, BoothReservation.status == "held",
+        BoothReservation.hold_expires_at <= now).first()
+    if expired is not None:
+        await _cancel(int(expired["id"]), "expired", clock)
+
+
+async def _cancel(reservation_id: int, why: str, clock: Clock) -> None:
+    await BoothReservation.update({BoothReservation.status: "cancelled", BoothReservation.cancelled_at: clock.now()}
+                                  ).where(BoothReservation.id == reservation_id)
+    await _tell(reservation_id, why, clock)
+
+
+async def release_expired_holds(clock: Clock = SYSTEM_CLOCK) -> list[int]:
+    """Cancel every hold whose time is up (the cron job); returns the reservation ids. Each
+    booth is locked first, so a confirmation racing the expiry either wins or sees it expired."""
+    now = clock.now()
+    expired = await BoothReservation.select(BoothReservation.id, BoothReservation.booth).where(
+        BoothReservation.status == "held", BoothReservation.hold_expires_at <= now).order_by(BoothReservation.booth)
+    released = []
+    for row in expired:
+        async with write_transaction():
+            await lock_rows(Booth, [row["booth"]])
+            still = await BoothReservation.select(BoothReservation.id).where(
+                BoothReservation.id == row["id"], BoothReservation.status == "held",
+                BoothReservation.hold_expires_at <= now).first()
+            if still is not None:
+                await _cancel(int(row["id"]), "expired", clock)
+                released.append(int(row["id"]))
+    return released
+
+
+_NOTICES = {
+    "held": ("展位已保留 Booth held", "请在保留时间内确认。Confirm before the hold expires."),
+    "confirmed": ("展位已确认 Booth confirmed", "展位预订成功。Your booth is reserved."),
+    "cancelled": ("展位已取消 Booth cancelled", "展位预订已取消。The booth reservation was cancelled."),
+    "expired": ("展位保留已过期 Booth hold expired",
+                "保留时间已过，展位已释放。The hold expired; the booth is free again."),
+    "moved": ("展位已调整 Booth moved", "组织方调整了您的展位。The organizer moved your booth."),
+    "allocated": ("展位分配结果 Booth allocated", "展位已分配。A booth was allocated to you."),
+}
+
+
+async def _tell(reservation_id: int, what: str, clock: Clock) -> None:
+    """An outbox message to the organization's contact, in the transaction of the change."""
+    row = await BoothReservation.select(
+        BoothReservation.organization.contact_email.as_alias("email"), BoothReservation.booth.code.as_alias("code"),
+        BoothReservation.event.title.as_alias("title")).where(BoothReservation.id == reservation_id).first()
+    if row is None or not row["email"]:
+        return
+    subject, body = _NOTICES[what]
+    await queue_message(f"booth:{reservation_id}:{what}:{clock.now().isoformat()}", "email", row["email"],
+                        f"{subject} · {row['code']}", f"{row['title']} · {row['code']}\n{body}", clock)
 
 
 async def _change(actor: Actor, reservation_id: int, wanted: str, clock: Clock) -> dict[str, Any]:
@@ -84,6 +157,7 @@ async def _change(actor: Actor, reservation_id: int, wanted: str, clock: Clock) 
         else:
             changes[BoothReservation.cancelled_at] = now
         await BoothReservation.update(changes).where(BoothReservation.id == reservation_id)
+        await _tell(reservation_id, wanted, clock)
     return await get_reservation(actor, reservation_id)
 
 
@@ -119,30 +193,36 @@ async def list_reservations(actor: Actor, event_id: int | None = None) -> list[d
 
 
 async def booth_states(event_id: int, clock: Clock = SYSTEM_CLOCK) -> list[dict[str, Any]]:
-    """Every booth of the event's venue with its state: free, held or reserved (public)."""
+    """Every booth of the event's venue with its state: free, held, reserved or blocked
+    (public: who holds a booth is not shown). An expired hold counts as free."""
     event = await Event.select(Event.venue).where(
         Event.id == event_id, Event.status.is_in(["published", "closed"])
     ).first()
     if event is None:
         raise NotFound("no such event", field="event_id")
-    booths = await Booth.select(Booth.id, Booth.code, Booth.zone, Booth.features).where(
-        Booth.venue == event["venue"]
-    ).order_by(Booth.code)
+    booths = await Booth.select(
+        Booth.id, Booth.code, Booth.zone, Booth.features, Booth.floor_plan, Booth.x_m, Booth.y_m, Booth.width_m,
+        Booth.depth_m, Booth.price_yuan, Booth.fee_waived).where(Booth.venue == event["venue"]).order_by(Booth.code)
     active = await BoothReservation.select(
         BoothReservation.booth, BoothReservation.status, BoothReservation.hold_expires_at
     ).where(BoothReservation.event == event_id, BoothReservation.status.is_in(list(states.ACTIVE_RESERVATION)))
     now = clock.now()
-    taken = {
+    blocks = await BoothBlock.select(BoothBlock.booth).where(BoothBlock.event == event_id)
+    taken = {b["booth"]: "blocked" for b in blocks}
+    taken.update({
         r["booth"]: ("reserved" if r["status"] == "confirmed" else "held")
         for r in active
         if r["status"] == "confirmed" or r["hold_expires_at"] > now
-    }
+    })
     return [{**b, "state": taken.get(b["id"], "free")} for b in booths]
 
 
-async def free_booths(event_id: int, now: Any, limit: int = 5) -> list[dict[str, Any]]:
+async def free_booths(event_id: int, now: datetime, zone: str, limit: int = 5) -> list[dict[str, Any]]:
+    """The best free booths to offer instead: those of the same zone first (code order)."""
     states_now = await booth_states(event_id, _Fixed(now))
-    return [{"id": b["id"], "code": b["code"], "zone": b["zone"]} for b in states_now if b["state"] == "free"][:limit]
+    free = [b for b in states_now if b["state"] == "free"]
+    free.sort(key=lambda b: (b["zone"] != zone, b["code"]))
+    return [{"id": b["id"], "code": b["code"], "zone": b["zone"]} for b in free[:limit]]
 
 
 class _Fixed:
@@ -151,3 +231,83 @@ class _Fixed:
 
     def now(self) -> Any:
         return self._now
+
+
+async def _organizer_reservation(actor: Actor, reservation_id: int) -> dict[str, Any]:
+    row = await BoothReservation.select(BoothReservation.status, BoothReservation.booth, BoothReservation.event,
+                                        BoothReservation.event.venue.as_alias("venue")).where(
+        BoothReservation.id == reservation_id, BoothReservation.event.is_in(scope.events_of_area(actor))).first()
+    if row is None:
+        raise NotFound("no such reservation", field="reservation_id")
+    return row
+
+
+async def organizer_cancel(actor: Actor, reservation_id: int, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
+    """An organizer of the event's area releases a booth (the employer is told)."""
+    async with write_transaction():
+        row = await _organizer_reservation(actor, reservation_id)
+        await lock_rows(Booth, [row["booth"]])
+        states.move("booth_reservation", row["status"], "cancelled")
+        await _cancel(reservation_id, "cancelled", clock)
+    return await get_reservation(actor, reservation_id)
+
+
+async def move_reservation(actor: Actor, reservation_id: int, booth_id: int, clock: Clock = SYSTEM_CLOCK
+                           ) -> dict[str, Any]:
+    """An organizer moves a held or confirmed reservation to another free booth of the venue
+    (both booths locked in id order; the employer is told)."""
+    async with write_transaction():
+        row = await _organizer_reservation(actor, reservation_id)
+        if row["status"] not in states.ACTIVE_RESERVATION:
+            raise Conflict("only a held or confirmed reservation can move", field="reservation_id",
+                           code="invalid_transition")
+        if not await Booth.exists().where(Booth.id == booth_id, Booth.venue == row["venue"]):
+            raise InvalidInput("no such booth at this event's venue", "booth_id")
+        if booth_id == row["booth"]:
+            raise InvalidInput("the reservation is already at this booth", "booth_id")
+        await lock_rows(Booth, [row["booth"], booth_id])
+        await _release_if_expired(row["event"], booth_id, clock.now(), clock)
+        if await _taken(row["event"], booth_id):
+            raise Conflict("that booth is already held, reserved or blocked", field="booth_id", code="booth_taken")
+        await BoothReservation.update({BoothReservation.booth: booth_id}).where(BoothReservation.id == reservation_id)
+        await _tell(reservation_id, "moved", clock)
+    return await get_reservation(actor, reservation_id)
+
+
+async def block_booth(actor: Actor, event_id: int, booth_id: int, reason: str, clock: Clock = SYSTEM_CLOCK) -> None:
+    """Keep a free booth out of the event. A held or reserved booth must be released first."""
+    async with write_transaction():
+        event = await Event.select(Event.venue).where(Event.id == event_id, scope.writable(actor, Event.area)).first()
+        if event is None:
+            raise NotFound("no such event", field="event_id")
+        if not await Booth.exists().where(Booth.id == booth_id, Booth.venue == event["venue"]):
+            raise InvalidInput("no such booth at this event's venue", "booth_id")
+        await lock_rows(Booth, [booth_id])
+        await _release_if_expired(event_id, booth_id, clock.now(), clock)
+        if await _taken(event_id, booth_id):
+            raise Conflict("the booth is held, reserved or already blocked; release it first", field="booth_id",
+                           code="booth_taken")
+        await BoothBlock(event=event_id, booth=booth_id, reason=reason, created_at=clock.now()).save()
+
+
+async def unblock_booth(actor: Actor, event_id: int, booth_id: int) -> None:
+    async with write_transaction():
+        if not await Event.exists().where(Event.id == event_id, scope.writable(actor, Event.area)):
+            raise NotFound("no such event", field="event_id")
+        deleted = await BoothBlock.delete().where(BoothBlock.event == event_id, BoothBlock.booth == booth_id
+                                                  ).returning(BoothBlock.id)
+        if not deleted:
+            raise NotFound("this booth is not blocked", field="booth_id")
+
+
+async def occupancy(actor: Actor, event_id: int, clock: Clock = SYSTEM_CLOCK) -> list[dict[str, Any]]:
+    """Per zone: how many booths are free, held, reserved and blocked."""
+    if not await Event.exists().where(Event.id == event_id, scope.writable(actor, Event.area)):
+        raise NotFound("no such event", field="event_id")
+    zones: dict[str, dict[str, Any]] = {}
+    for booth in await booth_states(event_id, clock):
+        zone = zones.setdefault(booth["zone"], {"zone": booth["zone"], "free": 0, "held": 0, "reserved": 0,
+                                                "blocked": 0, "total": 0})
+        zone[booth["state"]] += 1
+        zone["total"] += 1
+    return [zones[z] for z in sorted(zones)]

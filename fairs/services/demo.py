@@ -31,7 +31,7 @@ from fairs.db.tables import (
     ServiceStation,
 )
 from fairs.db.transactions import write_transaction
-from fairs.services import areas, booths, employers, fairs_setup, passwords, registrations, stations
+from fairs.services import areas, booths, employers, fairs_setup, participation, passwords, registrations, stations
 from fairs.services.accounts import (
     OrganizationDetails,
     actor_by_id,
@@ -246,6 +246,8 @@ async def _load(clock: Clock) -> None:
             await employers.create_position(employer, _position(text, industry, district), clock)
         if booth:
             code, interviewers = booth.split(":")
+            taking_part = await participation.apply(employer, fair["id"], ("business_licence",), clock)
+            await participation.decide(organizer, taking_part["id"], "approved", "", None, clock)
             held = await booths.hold_booth(employer, fair["id"], booth_ids[code], int(interviewers),
                                            hold_minutes=30, clock=clock)
             await booths.confirm_reservation(employer, held["id"], clock)

@@ -155,6 +155,11 @@ class EventSpec:
     online_url: str = ""
     interview_slot_minutes: int = 20
     interviews_per_attendee: int = 3
+    booth_mode: str = "direct"
+    applications_close_at: datetime | None = None
+    booths_per_organization: int = 1
+    events_per_organization_per_month: int | None = None
+    capacity: int | None = None
 
 
 async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOCK,
@@ -176,6 +181,12 @@ async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOC
         raise InvalidInput("must be between 5 and 240", "interview_slot_minutes")
     if not 1 <= spec.interviews_per_attendee <= 10:
         raise InvalidInput("must be between 1 and 10", "interviews_per_attendee")
+    if spec.booth_mode == "application" and spec.applications_close_at is None:
+        raise InvalidInput("an application window needs its closing time", "applications_close_at")
+    if spec.applications_close_at is not None and spec.applications_close_at.tzinfo is None:
+        raise InvalidInput("must carry a UTC offset", "applications_close_at")
+    if spec.applications_close_at is not None and spec.applications_close_at > spec.starts_at:
+        raise InvalidInput("must be before the event starts", "applications_close_at")
     if spec.kind == "online_fair" and not spec.online_url.startswith(("https://", "http://")):
         raise InvalidInput("an online fair needs the livestream or meeting link", "online_url")
     if spec.kind != "online_fair" and spec.venue_id is None:
@@ -200,7 +211,10 @@ async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOC
             campaign=spec.campaign_id, venue=spec.venue_id, area=area_id, kind=spec.kind, title=spec.title.strip(),
             starts_at=spec.starts_at, ends_at=spec.ends_at, timezone=timezone, status="draft",
             online_url=spec.online_url, interview_slot_minutes=spec.interview_slot_minutes,
-            interviews_per_attendee=spec.interviews_per_attendee, created_at=clock.now(),
+            interviews_per_attendee=spec.interviews_per_attendee, booth_mode=spec.booth_mode,
+            applications_close_at=spec.applications_close_at, booths_per_organization=spec.booths_per_organization,
+            events_per_organization_per_month=spec.events_per_organization_per_month, capacity=spec.capacity,
+            created_at=clock.now(),
         )
         await row.save()
         await add_item("fair_event", clock, event_id=int(row.id))

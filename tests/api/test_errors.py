@@ -150,6 +150,7 @@ async def test_a_taken_booth_is_a_conflict_that_lists_free_alternatives(client, 
     booths = fair["venue"]["booths"]
     first, second = await f.employer(client, 1), await f.employer(client, 2)
     await f.reserve(client, first, event_id, booths[0]["id"])
+    await f.take_part(client, second, event_id)
     before = await database_snapshot()
     response = await client.post(f"/events/{event_id}/reservations", headers=second,
                                  json={"booth_id": booths[0]["id"]})
@@ -162,6 +163,8 @@ async def test_an_expired_hold_cannot_be_confirmed_and_the_booth_is_free_again(c
     event_id = fair["event"]["id"]
     booth = fair["venue"]["booths"][0]["id"]
     first, second = await f.employer(client, 1), await f.employer(client, 2)
+    await f.take_part(client, first, event_id)
+    await f.take_part(client, second, event_id)
     held = (await client.post(f"/events/{event_id}/reservations", headers=first, json={"booth_id": booth})).json()
     clock.advance(minutes=16)
     before = await database_snapshot()

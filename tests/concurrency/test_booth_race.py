@@ -34,6 +34,8 @@ async def test_twenty_employers_racing_for_one_booth_leave_exactly_one_holder(cl
     organizer = await f.sign_in_organizer(client)
     fair = await f.published_fair(client, organizer, booths=3)
     employers = [await f.employer(client, n) for n in range(1, 21)]
+    for employer in employers:
+        await f.take_part(client, employer, fair["event"]["id"])
     path = f"/events/{fair['event']['id']}/reservations"
     body = {"booth_id": fair["venue"]["booths"][0]["id"]}
     answers = await asyncio.gather(*[client.post(path, headers=e, json=body) for e in employers])

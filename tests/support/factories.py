@@ -61,10 +61,31 @@ async def login(client: Any, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
+ORGANIZERS: list[dict[str, str]] = []
+"""The organizers signed in during this test, first first (the first decides participations)."""
+
+
 async def sign_in_organizer(client: Any, name: str = "organizer", area: str = CITY,
                             departments: tuple[str, ...] = ()) -> dict[str, str]:
+    if not await Account.exists().where(Account.role == "organizer"):
+        ORGANIZERS.clear()
     await organizer_account(name, area, departments)
-    return await login(client, name)
+    headers = await login(client, name)
+    ORGANIZERS.append(headers)
+    return headers
+
+
+async def take_part(client: Any, employer_headers: dict[str, str], event_id: int, priority: int = 0) -> dict[str, Any]:
+    """The employer applies to take part and the test's first organizer approves."""
+    applied = await client.post(f"/events/{event_id}/participations", headers=employer_headers,
+                                json={"documents": ["business_licence"]})
+    if applied.status_code == 409 and applied.json()["type"].endswith("participation_exists"):
+        return applied.json()
+    assert applied.status_code == 201, applied.text
+    decided = await client.post(f"/participations/{applied.json()['id']}/decision", headers=ORGANIZERS[0],
+                                json={"decision": "approved", "priority": priority})
+    assert decided.status_code == 200, decided.text
+    return decided.json()
 
 
 async def employer(client: Any, n: int, industry: str = "manufacturing") -> dict[str, str]:
@@ -135,6 +156,7 @@ async def published_fair(client: Any, organizer: dict[str, str], booths: int = 1
 
 async def reserve(client: Any, employer_headers: dict[str, str], event_id: int, booth_id: int,
                   interviewers: int = 2) -> dict[str, Any]:
+    await take_part(client, employer_headers, event_id)
     held = await client.post(f"/events/{event_id}/reservations", headers=employer_headers,
                              json={"booth_id": booth_id, "interviewers": interviewers})
     assert held.status_code == 201, held.text

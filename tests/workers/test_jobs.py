@@ -17,7 +17,7 @@ async def test_two_workers_running_the_same_run_at_once_write_it_once(client, cl
     results = await asyncio.gather(*[matching.run_match(run["id"], "org@example.org", clock) for _ in range(4)])
     assert all(r == results[0] for r in results)
     assert await InterviewSlot.count() == 4
-    assert await Outbox.count() == 4
+    assert await Outbox.count().where(Outbox.idempotency_key.like("interview-invite:%")) == 4
     assert (await MatchRun.select(MatchRun.status).first())["status"] == "succeeded"
 
 
@@ -57,12 +57,13 @@ async def test_outbox_messages_are_retried_after_a_failure_and_sent_once(client,
     run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
     await matching.run_match(run["id"], "org@example.org", clock)
     sender = FlakySender(failures=1)
-    assert await outbox.deliver_pending(sender, clock) == {"sent": 1, "failed": 1}
+    total = await Outbox.count()  # the invitations, and the booth and participation notices before them
+    assert await outbox.deliver_pending(sender, clock) == {"sent": total - 1, "failed": 1}
     assert await outbox.deliver_pending(sender, clock) == {"sent": 1, "failed": 0}
     assert await outbox.deliver_pending(sender, clock) == {"sent": 0, "failed": 0}
     assert sorted(sender.sent) == sorted(o["idempotency_key"] for o in await Outbox.select(Outbox.idempotency_key))
-    failed_once = await Outbox.select(Outbox.attempts, Outbox.last_error).order_by(Outbox.id)
-    assert failed_once[0] == {"attempts": 2, "last_error": "ConnectionError"}
+    failed_once = await Outbox.select(Outbox.attempts, Outbox.last_error).where(Outbox.last_error != "")
+    assert failed_once == [{"attempts": 2, "last_error": "ConnectionError"}]
 
 
 class SlowSender:
@@ -80,5 +81,5 @@ async def test_two_deliverers_at_once_send_each_message_once(client, clock):
     await matching.run_match(run["id"], "org@example.org", clock)
     sender = SlowSender()
     results = await asyncio.gather(outbox.deliver_pending(sender, clock), outbox.deliver_pending(sender, clock))
-    assert sum(r["sent"] for r in results) == 4
+    assert sum(r["sent"] for r in results) == await Outbox.count()
     assert sorted(sender.sent) == sorted(o["idempotency_key"] for o in await Outbox.select(Outbox.idempotency_key))

@@ -85,7 +85,9 @@ class SetupController(Controller):
         clock = request.app.state.clock
         spec = fairs_setup.EventSpec(
             data.campaign_id, data.kind, data.title, data.starts_at, data.ends_at, data.venue_id, data.area_id,
-            data.timezone, data.online_url, data.interview_slot_minutes, data.interviews_per_attendee)
+            data.timezone, data.online_url, data.interview_slot_minutes, data.interviews_per_attendee,
+            data.booth_mode, data.applications_close_at, data.booths_per_organization,
+            data.events_per_organization_per_month, data.capacity)
 
         async def write() -> EventOut:
             settings = request.app.state.settings

@@ -1,0 +1,86 @@
+"""Taking part in an event, and the organizer's booth controls."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, delete, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from fairs.api.idempotency import idempotent
+from fairs.api.schemas import (
+    BlockIn,
+    DecisionIn,
+    MoveIn,
+    ParticipationIn,
+    ParticipationOut,
+    ReservationOut,
+    ZoneOccupancyOut,
+    convert,
+)
+from fairs.api.security import AnyRequest, actor_of, employer, organizer, role
+from fairs.services import booths, participation
+
+
+class BoothController(Controller):
+    tags = ["booths"]
+
+    @post("/events/{event_id:int}/participations", guards=[employer], status_code=201,
+          description="Apply to take part in an event (vetting flags are computed for the organizer).")
+    async def apply(self, request: AnyRequest, event_id: FromPath[int],
+                    data: JSONBody[ParticipationIn]) -> Response[ParticipationOut]:
+        actor = actor_of(request)
+        clock = request.app.state.clock
+
+        async def write() -> ParticipationOut:
+            row = await participation.apply(actor, event_id, tuple(data.documents), clock)
+            return convert(row, ParticipationOut)
+
+        return await idempotent(request, actor, 201, write, clock.now())
+
+    @get("/participations", guards=[role("organizer", "employer")],
+         description="Organizers: those of their area's events; employers: their own.")
+    async def list_participations(
+        self, request: AnyRequest, event_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        status: Annotated[str | None, QueryParameter(pattern="^(applied|approved|rejected|withdrawn)$")] = None,
+    ) -> list[ParticipationOut]:
+        rows = await participation.list_participations(actor_of(request), event_id, status)
+        return [convert(r, ParticipationOut) for r in rows]
+
+    @get("/participations/{participation_id:int}", guards=[role("organizer", "employer")])
+    async def get_participation(self, request: AnyRequest, participation_id: FromPath[int]) -> ParticipationOut:
+        return convert(await participation.get_participation(actor_of(request), participation_id), ParticipationOut)
+
+    @post("/participations/{participation_id:int}/decision", guards=[organizer], status_code=200,
+          description="Approve or reject (with a reason); the priority tier orders the allocation run.")
+    async def decide(self, request: AnyRequest, participation_id: FromPath[int],
+                     data: JSONBody[DecisionIn]) -> ParticipationOut:
+        row = await participation.decide(actor_of(request), participation_id, data.decision, data.reason,
+                                         data.priority, request.app.state.clock)
+        return convert(row, ParticipationOut)
+
+    @post("/reservations/{reservation_id:int}/release", guards=[organizer], status_code=200,
+          description="An organizer cancels a reservation of their area (the employer is told).")
+    async def release(self, request: AnyRequest, reservation_id: FromPath[int]) -> ReservationOut:
+        row = await booths.organizer_cancel(actor_of(request), reservation_id, request.app.state.clock)
+        return convert(row, ReservationOut)
+
+    @post("/reservations/{reservation_id:int}/move", guards=[organizer], status_code=200,
+          description="Move a reservation to another free booth (the employer is told).")
+    async def move(self, request: AnyRequest, reservation_id: FromPath[int], data: JSONBody[MoveIn]) -> ReservationOut:
+        row = await booths.move_reservation(actor_of(request), reservation_id, data.booth_id, request.app.state.clock)
+        return convert(row, ReservationOut)
+
+    @post("/events/{event_id:int}/blocks", guards=[organizer], status_code=204,
+          description="Keep a free booth out of the event.")
+    async def block(self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[BlockIn]) -> None:
+        await booths.block_booth(actor_of(request), event_id, data.booth_id, data.reason, request.app.state.clock)
+
+    @delete("/events/{event_id:int}/blocks/{booth_id:int}", guards=[organizer], status_code=204)
+    async def unblock(self, request: AnyRequest, event_id: FromPath[int], booth_id: FromPath[int]) -> None:
+        await booths.unblock_booth(actor_of(request), event_id, booth_id)
+
+    @get("/events/{event_id:int}/occupancy", guards=[organizer], description="Booth states per zone.")
+    async def occupancy(self, request: AnyRequest, event_id: FromPath[int]) -> list[ZoneOccupancyOut]:
+        rows = await booths.occupancy(actor_of(request), event_id, request.app.state.clock)
+        return [convert(r, ZoneOccupancyOut) for r in rows]

@@ -1,0 +1,148 @@
+"""Employers apply to take part in an event; organizers of the event's area decide.
+
+Only approved employers hold, apply for, or are given booths. The organizer sees vetting
+flags (missing documents, postings that may discriminate) computed when the employer
+applies, and decides with a reason; a priority tier set here orders the allocation run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fairs.core import states
+from fairs.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from fairs.core.vetting import Posting, document_flags, posting_flags
+from fairs.db.tables import Event, Organization, Participation, Position
+from fairs.db.transactions import lock_rows, write_transaction
+from fairs.services import scope
+from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
+from fairs.services.employers import own_organization
+from fairs.services.outbox import queue_message
+
+_COLUMNS = (Participation.id, Participation.event, Participation.organization,
+            Participation.organization.name.as_alias("organization_name"), Participation.status,
+            Participation.priority, Participation.documents, Participation.flags, Participation.reason,
+            Participation.created_at, Participation.decided_at)
+
+
+async def apply(actor: Actor, event_id: int, documents: tuple[str, ...], clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
+    organization_id = own_organization(actor)
+    async with write_transaction():
+        event = await Event.select(Event.status).where(Event.id == event_id).first()
+        if event is None or event["status"] != "published":
+            raise NotFound("no such event open to employers", field="event_id")
+        existing = await Participation.select(Participation.id, Participation.status).where(
+            Participation.event == event_id, Participation.organization == organization_id).first()
+        if existing is not None and existing["status"] != "withdrawn":
+            raise Conflict("already applied to take part in this event", field="event_id",
+                           code="participation_exists", extra={"participation_id": existing["id"]})
+        postings = [Posting(p["id"], p["title"], p["description"]) for p in await Position.select(
+            Position.id, Position.title, Position.description).where(
+            Position.organization == organization_id, Position.active.eq(True))]
+        flags = document_flags(documents) + posting_flags(postings)
+        now = clock.now()
+        if existing is not None:
+            await Participation.update({Participation.status: "applied", Participation.documents: list(documents),
+                                        Participation.flags: flags, Participation.reason: "",
+                                        Participation.decided_at: None, Participation.created_at: now}).where(
+                Participation.id == existing["id"])
+            participation_id = existing["id"]
+        else:
+            row = Participation(event=event_id, organization=organization_id, status="applied",
+                                documents=list(documents), flags=flags, created_at=now)
+            await row.save()
+            participation_id = row.id
+    return await get_participation(actor, int(participation_id))
+
+
+async def decide(actor: Actor, participation_id: int, decision: str, reason: str, priority: int | None,
+                 clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
+    """Approve or reject (a rejection needs a reason the employer will read)."""
+    if decision == "rejected" and not reason.strip():
+        raise InvalidInput("say why, so the employer can put it right", "reason")
+    if priority is not None and not 0 <= priority <= 9:
+        raise InvalidInput("must be between 0 and 9", "priority")
+    async with write_transaction():
+        row = await _scoped(actor, Participation.select(Participation.status, Participation.event,
+                                                        Participation.organization)).where(
+            Participation.id == participation_id).first()
+        if row is None:
+            raise NotFound("no such participation", field="participation_id")
+        states.move("participation", row["status"], decision)
+        if decision == "approved":
+            await _within_monthly_limit(row["event"], row["organization"])
+        changes: dict[Any, Any] = {Participation.status: decision, Participation.reason: reason.strip(),
+                                   Participation.decided_by: actor.account_id, Participation.decided_at: clock.now()}
+        if priority is not None:
+            changes[Participation.priority] = priority
+        await Participation.update(changes).where(Participation.id == participation_id)
+        contact = await Organization.select(Organization.contact_email).where(
+            Organization.id == row["organization"]).first()
+        if contact and contact["contact_email"]:
+            verdict = "approved 已通过" if decision == "approved" else f"not approved 未通过: {reason.strip()}"
+            key = f"participation:{participation_id}:{decision}:{changes[Participation.decided_at].isoformat()}"
+            await queue_message(key, "email", contact["contact_email"], "招聘会参会审核结果 Job fair participation",
+                                f"参会申请 Participation: {verdict}", clock)
+    return await get_participation(actor, participation_id)
+
+
+async def _within_monthly_limit(event_id: int, organization_id: int) -> None:
+    """The event's limit on how many events one organization takes part in per calendar month."""
+    event = await Event.select(Event.starts_at, Event.timezone, Event.events_per_organization_per_month).where(
+        Event.id == event_id).first()
+    assert event is not None
+    limit = event["events_per_organization_per_month"]
+    if limit is None:
+        return
+    await lock_rows(Organization, [organization_id])
+    month_start, next_month = month_bounds(event["starts_at"].astimezone(ZoneInfo(event["timezone"])))
+    taken = await Participation.count().where(
+        Participation.organization == organization_id, Participation.status == "approved",
+        Participation.event.starts_at >= month_start, Participation.event.starts_at < next_month)
+    if taken >= limit:
+        raise Conflict(f"this employer already takes part in {taken} events this month (limit {limit})",
+                       field="participation_id", code="monthly_limit_reached")
+
+
+def _scoped(actor: Actor, query: Any) -> Any:
+    if actor.is_organizer:
+        return query.where(Participation.event.is_in(scope.events_of_area(actor)))
+    if actor.role == "employer":
+        return query.where(Participation.organization == actor.organization_id)
+    return query.where(Participation.id == -1)
+
+
+async def get_participation(actor: Actor, participation_id: int) -> dict[str, Any]:
+    row = await _scoped(actor, Participation.select(*_COLUMNS)).where(Participation.id == participation_id).first()
+    if row is None:
+        raise NotFound("no such participation", field="participation_id")
+    return row
+
+
+async def list_participations(actor: Actor, event_id: int | None = None, status: str | None = None
+                              ) -> list[dict[str, Any]]:
+    query = _scoped(actor, Participation.select(*_COLUMNS)).order_by(Participation.id)
+    if event_id is not None:
+        query = query.where(Participation.event == event_id)
+    if status is not None:
+        query = query.where(Participation.status == status)
+    return await query
+
+
+async def require_approved(organization_id: int, event_id: int) -> int:
+    """The organization's priority tier if it is approved for the event; else 403."""
+    row = await Participation.select(Participation.priority).where(
+        Participation.event == event_id, Participation.organization == organization_id,
+        Participation.status == "approved").first()
+    if row is None:
+        raise Forbidden("your organization is not approved to take part in this event; apply first",
+                        field="event_id", code="not_approved")
+    return int(row["priority"])
+
+
+def month_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return start, end
