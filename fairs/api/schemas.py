@@ -467,6 +467,41 @@ class ZoneOccupancyOut(Struct):
     total: int
 
 
+class PlanBoothIn(Struct, forbid_unknown_fields=True):
+    code: Annotated[str, Meta(max_length=20)]
+    zone: Annotated[str, Meta(max_length=64)] = ""
+    x_m: float | None = None
+    y_m: float | None = None
+    width_m: float = 3.0
+    depth_m: float = 3.0
+    features: Annotated[list[Tag], Meta(max_length=10)] = []
+    price_yuan: int | None = None
+    fee_waived: bool = False
+
+
+class FloorPlanIn(Struct, forbid_unknown_fields=True):
+    name: Name
+    booths: Annotated[list[PlanBoothIn], Meta(min_length=1, max_length=5000)]
+    width_m: Annotated[float, Meta(gt=0, le=2000)] | None = None
+    depth_m: Annotated[float, Meta(gt=0, le=2000)] | None = None
+
+
+class FloorPlanImportOut(Struct):
+    floor_plan_id: int
+    created: int
+    updated: int
+    width_m: float
+    depth_m: float
+
+
+class FloorPlanOut(Struct):
+    id: int
+    venue: int
+    name: str
+    width_m: float
+    depth_m: float
+
+
 def convert(value: object, kind: type[T]) -> T:
     """A row (dict) as a response struct; JSON columns stored as text are decoded."""
     return msgspec.convert(value, kind, strict=False)

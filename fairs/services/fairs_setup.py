@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from piccolo.columns.combination import Or
 
 from fairs.core import states
+from fairs.core.booth_rows import BoothRow
 from fairs.core.errors import InvalidInput, NotFound
 from fairs.db.tables import Booth, CalendarItem, Campaign, Event, InterviewSlot, Venue
 from fairs.db.transactions import write_transaction
@@ -18,8 +19,10 @@ from fairs.services import scope
 from fairs.services.areas import area_for, writable_area
 from fairs.services.calendar import add_item
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
+from fairs.services.floorplans import import_plan
 
 CAMPAIGN_KINDS = ("village_tour", "festival", "other")
+MAIN_PLAN = "主平面图 Main floor"
 EVENT_KINDS = ("onsite_fair", "village_stop", "online_fair", "training")
 
 
@@ -122,11 +125,9 @@ async def create_venue(actor: Actor, name: str, area_id: int, address: str, lati
                       timezone=timezone, created_at=clock.now())
         await venue.save()
         if booths:
-            await Booth.insert(*[
-                Booth(venue=venue.id, code=b.code.strip(), zone=b.zone, width_m=b.width_m,
-                      depth_m=b.depth_m, features=list(b.features))
-                for b in booths
-            ])
+            rows = [BoothRow(b.code.strip(), b.zone, width_m=b.width_m, depth_m=b.depth_m, features=b.features)
+                    for b in booths]
+            await import_plan(actor, int(venue.id), MAIN_PLAN, None, None, rows, clock)
     return await venue_with_booths(int(venue.id))
 
 
