@@ -15,7 +15,7 @@ from arq import Retry, cron
 
 from fairs.core.errors import NotFound
 from fairs.db.migrate import pending_migrations
-from fairs.services import booths, matching, outbox
+from fairs.services import allocation, booths, matching, outbox
 from fairs.services.context import SYSTEM_CLOCK
 from fairs.services.queue import ArqQueue, redis_settings
 from fairs.settings import get_settings
@@ -68,6 +68,20 @@ async def deliver_outbox(ctx: dict[str, Any]) -> dict[str, int]:
     return await outbox.deliver_pending(ctx["sender"], ctx["clock"])
 
 
+async def run_allocation(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
+    """Allocate the booths of an application-mode event; a finished run is left as it is."""
+    try:
+        return await allocation.run(run_id, ctx["clock"])
+    except NotFound:
+        log.warning("allocation run %s does not exist; nothing to do", run_id)
+        return {}
+
+
+async def close_application_windows(ctx: dict[str, Any]) -> list[int]:
+    """Start the allocation of every event whose application window has closed."""
+    return await allocation.close_windows(ArqQueue(ctx["redis"]), ctx["clock"].now())
+
+
 async def release_expired_holds(ctx: dict[str, Any]) -> list[int]:
     """Cancel booth holds whose time is up (their booths become free)."""
     return await booths.release_expired_holds(ctx["clock"])
@@ -79,11 +93,12 @@ async def requeue_stale_match_runs(ctx: dict[str, Any]) -> list[int]:
 
 
 class WorkerSettings:
-    functions = [run_matching, deliver_outbox]
+    functions = [run_matching, deliver_outbox, run_allocation]
     cron_jobs = [
         cron(deliver_outbox, second={0, 30}, run_at_startup=True, unique=True),
         cron(requeue_stale_match_runs, second={15}, unique=True),
         cron(release_expired_holds, second={5, 35}, unique=True),
+        cron(close_application_windows, second={25}, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -502,6 +502,38 @@ class FloorPlanOut(Struct):
     depth_m: float
 
 
+class BoothPreferenceIn(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    booth_id: Id | None = None
+    zone: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class BoothApplicationIn(Struct, forbid_unknown_fields=True):
+    preferences: Annotated[list[BoothPreferenceIn], Meta(max_length=20)]
+    """Ranked, best first: a booth (`booth_id`) or any booth of a zone (`zone`)."""
+
+
+class BoothApplicationOut(Struct):
+    id: int
+    event: int
+    organization: int
+    preferences: list[dict[str, object]]
+    status: str
+    explanation: str
+    created_at: datetime
+
+
+class AllocationRunOut(Struct):
+    id: int
+    event: int
+    status: str
+    seed: str
+    inputs: dict[str, object]
+    result: dict[str, object]
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
 def convert(value: object, kind: type[T]) -> T:
     """A row (dict) as a response struct; JSON columns stored as text are decoded."""
     return msgspec.convert(value, kind, strict=False)

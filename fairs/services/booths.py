@@ -15,7 +15,7 @@ from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.db.tables import Booth, BoothBlock, BoothReservation, Event
 from fairs.db.transactions import lock_rows, write_transaction
 from fairs.services import scope
-from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
+from fairs.services.context import SYSTEM_CLOCK, Actor, Clock, FixedClock
 from fairs.services.employers import own_organization
 from fairs.services.outbox import queue_message
 from fairs.services.participation import require_approved
@@ -69,7 +69,7 @@ async def hold_booth(actor: Actor, event_id: int, booth_id: int, interviewers: i
             source="hold", created_at=now,
         )
         await row.save()
-        await _tell(int(row.id), "held", clock)
+        await notify_reservation(int(row.id), "held", clock)
     return await get_reservation(actor, int(row.id))
 
 
@@ -91,7 +91,7 @@ async def _release_if_expired(event_id: int, booth_id: int, now: datetime, clock
 async def _cancel(reservation_id: int, why: str, clock: Clock) -> None:
     await BoothReservation.update({BoothReservation.status: "cancelled", BoothReservation.cancelled_at: clock.now()}
                                   ).where(BoothReservation.id == reservation_id)
-    await _tell(reservation_id, why, clock)
+    await notify_reservation(reservation_id, why, clock)
 
 
 async def release_expired_holds(clock: Clock = SYSTEM_CLOCK) -> list[int]:
@@ -124,7 +124,7 @@ _NOTICES = {
 }
 
 
-async def _tell(reservation_id: int, what: str, clock: Clock) -> None:
+async def notify_reservation(reservation_id: int, what: str, clock: Clock) -> None:
     """An outbox message to the organization's contact, in the transaction of the change."""
     row = await BoothReservation.select(
         BoothReservation.organization.contact_email.as_alias("email"), BoothReservation.booth.code.as_alias("code"),
@@ -157,7 +157,7 @@ async def _change(actor: Actor, reservation_id: int, wanted: str, clock: Clock) 
         else:
             changes[BoothReservation.cancelled_at] = now
         await BoothReservation.update(changes).where(BoothReservation.id == reservation_id)
-        await _tell(reservation_id, wanted, clock)
+        await notify_reservation(reservation_id, wanted, clock)
     return await get_reservation(actor, reservation_id)
 
 
@@ -219,18 +219,12 @@ async def booth_states(event_id: int, clock: Clock = SYSTEM_CLOCK) -> list[dict[
 
 async def free_booths(event_id: int, now: datetime, zone: str, limit: int = 5) -> list[dict[str, Any]]:
     """The best free booths to offer instead: those of the same zone first (code order)."""
-    states_now = await booth_states(event_id, _Fixed(now))
+    states_now = await booth_states(event_id, FixedClock(now))
     free = [b for b in states_now if b["state"] == "free"]
     free.sort(key=lambda b: (b["zone"] != zone, b["code"]))
     return [{"id": b["id"], "code": b["code"], "zone": b["zone"]} for b in free[:limit]]
 
 
-class _Fixed:
-    def __init__(self, now: Any) -> None:
-        self._now = now
-
-    def now(self) -> Any:
-        return self._now
 
 
 async def _organizer_reservation(actor: Actor, reservation_id: int) -> dict[str, Any]:
@@ -270,7 +264,7 @@ async def move_reservation(actor: Actor, reservation_id: int, booth_id: int, clo
         if await _taken(row["event"], booth_id):
             raise Conflict("that booth is already held, reserved or blocked", field="booth_id", code="booth_taken")
         await BoothReservation.update({BoothReservation.booth: booth_id}).where(BoothReservation.id == reservation_id)
-        await _tell(reservation_id, "moved", clock)
+        await notify_reservation(reservation_id, "moved", clock)
     return await get_reservation(actor, reservation_id)
 
 

@@ -18,6 +18,16 @@ class SystemClock:
 
 SYSTEM_CLOCK = SystemClock()
 
+
+class FixedClock:
+    """A clock stopped at one instant (a decision taken "as of" a time)."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
 ROLES = ("organizer", "employer", "staff", "attendee")
 
 

@@ -39,7 +39,7 @@ from fairs.services.accounts import (
     sign_up_attendee,
     sign_up_employer,
 )
-from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
+from fairs.services.context import SYSTEM_CLOCK, Actor, Clock, FixedClock
 from fairs.services.demo_data import (
     CITY_CODE,
     DIVISIONS,
@@ -78,14 +78,6 @@ ORGANIZERS = (
     (TOWNSHIP_ORGANIZER, "南洲镇人社服务站 · 演示", "南洲镇", ()),
     (VETERANS, "株洲市退役军人事务局 · 演示", "株洲市", ("veterans_affairs",)),
 )
-
-
-class _Fixed:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
 
 
 def _at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -187,7 +179,7 @@ async def seed() -> dict[str, Any]:
     async with write_transaction():
         if await Account.exists().where(Account.login == ORGANIZER):
             return await summary(created=False)
-        await _load(_Fixed(datetime.now(UTC)))
+        await _load(FixedClock(datetime.now(UTC)))
         return await summary(created=True)
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from fairs.api.idempotency import idempotent
 from fairs.api.schemas import (
+    AllocationRunOut,
     BlockIn,
+    BoothApplicationIn,
+    BoothApplicationOut,
     DecisionIn,
     MoveIn,
     ParticipationIn,
@@ -19,7 +23,7 @@ from fairs.api.schemas import (
     convert,
 )
 from fairs.api.security import AnyRequest, actor_of, employer, organizer, role
-from fairs.services import booths, participation
+from fairs.services import allocation, booths, participation
 
 
 class BoothController(Controller):
@@ -79,6 +83,34 @@ class BoothController(Controller):
     @delete("/events/{event_id:int}/blocks/{booth_id:int}", guards=[organizer], status_code=204)
     async def unblock(self, request: AnyRequest, event_id: FromPath[int], booth_id: FromPath[int]) -> None:
         await booths.unblock_booth(actor_of(request), event_id, booth_id)
+
+    @post("/events/{event_id:int}/booth-applications", guards=[employer], status_code=200,
+          description="Give (or replace) ranked booth or zone preferences while the application window is open.")
+    async def submit_application(self, request: AnyRequest, event_id: FromPath[int],
+                                 data: JSONBody[BoothApplicationIn]) -> BoothApplicationOut:
+        preferences = [msgspec.to_builtins(p) for p in data.preferences]
+        row = await allocation.submit(actor_of(request), event_id, preferences, request.app.state.clock)
+        return convert(row, BoothApplicationOut)
+
+    @get("/booth-applications", guards=[role("organizer", "employer")],
+         description="Employers: their own, with the explanation once allocated; organizers: their area's.")
+    async def list_applications(self, request: AnyRequest,
+                                event_id: Annotated[int | None, QueryParameter(ge=1)] = None
+                                ) -> list[BoothApplicationOut]:
+        rows = await allocation.list_applications(actor_of(request), event_id)
+        return [convert(r, BoothApplicationOut) for r in rows]
+
+    @post("/events/{event_id:int}/allocation-runs", guards=[organizer], status_code=202,
+          description="Allocate the booths now (the window must have closed; the cron job does it by itself).")
+    async def start_allocation(self, request: AnyRequest, event_id: FromPath[int]) -> AllocationRunOut:
+        state = request.app.state
+        return convert(await allocation.start_run(actor_of(request), event_id, state.queue, state.clock),
+                       AllocationRunOut)
+
+    @get("/allocation-runs/{run_id:int}", guards=[organizer],
+         description="A run with its seed, inputs and result: enough to reproduce it exactly.")
+    async def get_allocation(self, request: AnyRequest, run_id: FromPath[int]) -> AllocationRunOut:
+        return convert(await allocation.get_run(run_id, actor_of(request)), AllocationRunOut)
 
     @get("/events/{event_id:int}/occupancy", guards=[organizer], description="Booth states per zone.")
     async def occupancy(self, request: AnyRequest, event_id: FromPath[int]) -> list[ZoneOccupancyOut]:
