@@ -37,7 +37,12 @@ async def ensure_areas() -> dict[str, int]:
 
 
 def credit_code(n: int) -> str:
-    body = "91430200" + "".join(ALPHABET[(n * 7 + i * 3) % 31] for i in range(9))
+    """A valid unified social credit code, different for every ``n``."""
+    digits = ""
+    for _ in range(9):
+        n, rest = divmod(n, 31)
+        digits = ALPHABET[rest] + digits
+    body = "91430200" + digits
     return body + check_character(body)
 
 
