@@ -15,7 +15,7 @@ from arq import Retry, cron
 
 from fairs.core.errors import NotFound
 from fairs.db.migrate import pending_migrations
-from fairs.services import allocation, booths, matching, outbox
+from fairs.services import allocation, booths, matching, outbox, waitlist
 from fairs.services.context import SYSTEM_CLOCK
 from fairs.services.queue import ArqQueue, redis_settings
 from fairs.settings import get_settings
@@ -35,6 +35,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings
     ctx["clock"] = SYSTEM_CLOCK
     ctx["sender"] = outbox.FolderSender(settings.var_dir / "outbox")
+    waitlist.use_queue(ArqQueue(ctx["redis"]))
     engine = Organization._meta.db
     ctx["owns_pool"] = engine.engine_type == "postgres" and engine.pool is None
     if ctx["owns_pool"]:
@@ -82,6 +83,19 @@ async def close_application_windows(ctx: dict[str, Any]) -> list[int]:
     return await allocation.close_windows(ArqQueue(ctx["redis"]), ctx["clock"].now())
 
 
+async def expire_booth_offer(ctx: dict[str, Any], reservation_id: int) -> list[int]:
+    """An offered booth's deadline: release it if still unconfirmed (and offer it to the next)."""
+    return await booths.release_expired_holds(ctx["clock"], reservation_id)
+
+
+async def expire_seat_offer(ctx: dict[str, Any], registration_id: int) -> list[int]:
+    return await waitlist.expire_seat_offers(ctx["clock"], registration_id)
+
+
+async def expire_seat_offers(ctx: dict[str, Any]) -> list[int]:
+    return await waitlist.expire_seat_offers(ctx["clock"])
+
+
 async def release_expired_holds(ctx: dict[str, Any]) -> list[int]:
     """Cancel booth holds whose time is up (their booths become free)."""
     return await booths.release_expired_holds(ctx["clock"])
@@ -93,12 +107,13 @@ async def requeue_stale_match_runs(ctx: dict[str, Any]) -> list[int]:
 
 
 class WorkerSettings:
-    functions = [run_matching, deliver_outbox, run_allocation]
+    functions = [run_matching, deliver_outbox, run_allocation, expire_booth_offer, expire_seat_offer]
     cron_jobs = [
         cron(deliver_outbox, second={0, 30}, run_at_startup=True, unique=True),
         cron(requeue_stale_match_runs, second={15}, unique=True),
         cron(release_expired_holds, second={5, 35}, unique=True),
         cron(close_application_windows, second={25}, unique=True),
+        cron(expire_seat_offers, second={45}, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

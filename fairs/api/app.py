@@ -28,7 +28,7 @@ from fairs.api.routes.floorplans import FloorPlanController
 from fairs.api.routes.health import healthz, readyz
 from fairs.api.routes.setup import SetupController
 from fairs.api.security import TokenMiddleware, public
-from fairs.services import passwords
+from fairs.services import passwords, waitlist
 from fairs.services.context import SYSTEM_CLOCK, Clock
 from fairs.services.queue import JobQueue, open_queue
 from fairs.settings import Settings
@@ -42,6 +42,8 @@ PUBLIC_PATHS = ["/healthz", "/readyz", "/schema", "/static"]
 def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue | None = None) -> Litestar:
     """Build the app. ``queue`` is opened from FAIRS_REDIS_URL at start-up when not given."""
     passwords.use_cost(settings.password_hash_cost)
+    if queue is not None:
+        waitlist.use_queue(queue)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -54,6 +56,7 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
         opened = None
         if app.state.queue is None:
             opened = app.state.queue = await open_queue(settings.redis_url)
+        waitlist.use_queue(app.state.queue)
         try:
             yield
         finally:

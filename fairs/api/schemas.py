@@ -294,6 +294,7 @@ class RegistrationOut(Struct):
     status: str
     channel: str
     station: int | None
+    offer_expires_at: datetime | None
     created_at: datetime
     event_title: str
     event_starts_at: datetime
@@ -532,6 +533,22 @@ class AllocationRunOut(Struct):
     error: str
     created_at: datetime
     finished_at: datetime | None
+
+
+class WaitlistIn(Struct, forbid_unknown_fields=True):
+    preferences: Annotated[list[BoothPreferenceIn], Meta(max_length=20)] = []
+    """Booths or zones that would do; none = any booth."""
+
+
+class WaitlistOut(Struct):
+    id: int
+    event: int
+    organization: int
+    preferences: list[dict[str, object]]
+    status: str
+    reservation: int | None
+    created_at: datetime
+    offered_at: datetime | None
 
 
 def convert(value: object, kind: type[T]) -> T:

@@ -23,8 +23,11 @@ BOOTH_RESERVATION: Mapping[str, frozenset[str]] = {
 }
 REGISTRATION: Mapping[str, frozenset[str]] = {
     "registered": frozenset({"checked_in", "cancelled"}),
+    "waitlisted": frozenset({"offered", "cancelled"}),
+    "offered": frozenset({"registered", "expired", "cancelled"}),
     "checked_in": frozenset(),
     "cancelled": frozenset(),
+    "expired": frozenset(),
 }
 INTERVIEW: Mapping[str, frozenset[str]] = {
     "proposed": frozenset({"accepted", "declined", "cancelled"}),

@@ -101,13 +101,15 @@ INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 @dataclass(frozen=True)
 class RuleSet:
-    """The rules one migration adds."""
+    """The rules one migration adds. With ``replacing``, each check and unique index first
+    drops one of the same name (a later migration widening an earlier rule)."""
 
     checks: tuple[CheckRule, ...] = ()
     unique_indexes: tuple[UniqueIndex, ...] = ()
     indexes: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     postgres_extra: tuple[str, ...] = ()
     sqlite_extra: tuple[str, ...] = ()
+    replacing: bool = False
 
 
 def _interview_overlap_triggers() -> tuple[str, ...]:
@@ -135,7 +137,9 @@ FOUNDATION = RuleSet(
 
 
 def postgres_statements(rules: RuleSet = FOUNDATION) -> list[str]:
-    statements = [
+    drops = [f'ALTER TABLE "{c.table}" DROP CONSTRAINT IF EXISTS "{c.name}"' for c in rules.checks]
+    drops += [f'DROP INDEX IF EXISTS "{u.name}"' for u in rules.unique_indexes]
+    statements = (drops if rules.replacing else []) + [
         f'ALTER TABLE "{c.table}" ADD CONSTRAINT "{c.name}" CHECK ({c.condition.format(row="")})'
         for c in rules.checks
     ]
@@ -146,6 +150,10 @@ def postgres_statements(rules: RuleSet = FOUNDATION) -> list[str]:
 
 def sqlite_statements(rules: RuleSet = FOUNDATION) -> list[str]:
     statements = [s for s in rules.sqlite_extra if s.startswith("PRAGMA")]
+    if rules.replacing:
+        statements += [f'DROP TRIGGER IF EXISTS "{c.name}_{when}"'
+                       for c in rules.checks for when in ("insert", "update")]
+        statements += [f'DROP INDEX IF EXISTS "{u.name}"' for u in rules.unique_indexes]
     for c in rules.checks:
         for when in ("INSERT", "UPDATE"):
             statements.append(
@@ -196,4 +204,25 @@ BOOTHS = RuleSet(
         ("participation", "participation_by_organization", ("organization", "status")),
         ("booth_reservation", "booth_reservation_by_organization", ("organization", "event")),
     ),
+)
+
+
+WAITLISTS = RuleSet(
+    checks=(
+        CheckRule("registration", "registration_status",
+                  _one_of("status", "registered", "checked_in", "cancelled", "waitlisted", "offered", "expired")),
+        CheckRule("waitlist_entry", "waitlist_entry_status",
+                  _one_of("status", "waiting", "offered", "accepted", "expired", "withdrawn")),
+    ),
+    unique_indexes=(
+        UniqueIndex("registration", "registration_once_per_event", ("attendee", "event"),
+                    "status NOT IN ('cancelled', 'expired')"),
+        UniqueIndex("waitlist_entry", "waitlist_once_per_event", ("event", "organization"),
+                    "status IN ('waiting', 'offered')"),
+    ),
+    indexes=(
+        ("waitlist_entry", "waitlist_by_event", ("event", "status", "id")),
+        ("registration", "registration_waiting", ("event", "status", "id")),
+    ),
+    replacing=True,
 )

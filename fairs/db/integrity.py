@@ -8,10 +8,10 @@ import sqlite3
 import asyncpg
 
 from fairs.core.errors import Conflict
-from fairs.db.constraints import BOOTHS, FOUNDATION, INTERVIEW_NO_OVERLAP
+from fairs.db.constraints import BOOTHS, FOUNDATION, INTERVIEW_NO_OVERLAP, WAITLISTS
 
-CHECKS = FOUNDATION.checks + BOOTHS.checks
-UNIQUE_INDEXES = FOUNDATION.unique_indexes + BOOTHS.unique_indexes
+CHECKS = FOUNDATION.checks + BOOTHS.checks + WAITLISTS.checks
+UNIQUE_INDEXES = FOUNDATION.unique_indexes + BOOTHS.unique_indexes + WAITLISTS.unique_indexes
 
 _MESSAGES = {
     "booth_reserved_once_per_event": ("booth", "this booth is already held or reserved for the event"),

@@ -184,6 +184,7 @@ class Registration(Table, tablename="registration"):
     registered_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
     station = ForeignKey(ServiceStation, null=True, on_delete=OnDelete.restrict)
     channel = Varchar(length=8, default="self")
+    offer_expires_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
 
 
@@ -248,6 +249,19 @@ class BoothReservation(Table, tablename="booth_reservation"):
     created_at = Timestamptz()
     confirmed_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
+
+
+class WaitlistEntry(Table, tablename="waitlist_entry"):
+    """An employer waiting for a booth of an event: the first whose preferences fit a freed
+    booth gets it held for a limited time (an offer)."""
+
+    event = ForeignKey(Event, on_delete=OnDelete.restrict)
+    organization = ForeignKey(Organization, on_delete=OnDelete.restrict)
+    preferences = JSON(default="[]")
+    status = Varchar(length=12, default="waiting")
+    reservation = ForeignKey(BoothReservation, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+    offered_at = Timestamptz(null=True, default=None)
 
 
 class MatchRun(Table, tablename="match_run"):
@@ -334,6 +348,7 @@ TABLES: list[type[Table]] = [
     BoothApplication,
     AllocationRun,
     BoothReservation,
+    WaitlistEntry,
     MatchRun,
     InterviewSlot,
     CalendarItem,

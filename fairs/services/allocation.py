@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from fairs.core import allocation as core
-from fairs.core.errors import Conflict, InvalidInput, NotFound
+from fairs.core.errors import Conflict, NotFound
 from fairs.db.tables import (
     AllocationRun,
     Booth,
@@ -36,6 +36,7 @@ from fairs.services.employers import own_organization
 from fairs.services.outbox import queue_message
 from fairs.services.participation import require_approved
 from fairs.services.queue import JobQueue
+from fairs.services.waitlist import check_preferences
 
 RUN_ALLOCATION = "run_allocation"
 PRIORITY_ZONE = "priority"
@@ -63,7 +64,7 @@ async def submit(actor: Actor, event_id: int, preferences: list[dict[str, Any]],
                            code="direct_booking_only")
         if clock.now() >= event["applications_close_at"]:
             raise Conflict("the application window has closed", field="event_id", code="window_closed")
-        await _check_preferences(event["venue"], preferences)
+        await check_preferences(event["venue"], preferences)
         existing = await BoothApplication.select(BoothApplication.id).where(
             BoothApplication.event == event_id, BoothApplication.organization == organization_id,
             BoothApplication.status != "withdrawn").first()
@@ -77,18 +78,6 @@ async def submit(actor: Actor, event_id: int, preferences: list[dict[str, Any]],
             await BoothApplication.update({BoothApplication.preferences: preferences}).where(
                 BoothApplication.id == application_id)
     return await get_application(actor, application_id)
-
-
-async def _check_preferences(venue_id: int, preferences: list[dict[str, Any]]) -> None:
-    booths = await Booth.select(Booth.id, Booth.zone).where(Booth.venue == venue_id)
-    ids, zones = {b["id"] for b in booths}, {b["zone"] for b in booths}
-    for i, preference in enumerate(preferences):
-        if ("booth_id" in preference) == ("zone" in preference):
-            raise InvalidInput("give either booth_id or zone", f"preferences[{i}]")
-        if "booth_id" in preference and preference["booth_id"] not in ids:
-            raise InvalidInput("no such booth at this event's venue", f"preferences[{i}].booth_id")
-        if "zone" in preference and preference["zone"] not in zones:
-            raise InvalidInput(f"no such zone; zones here: {', '.join(sorted(zones))}", f"preferences[{i}].zone")
 
 
 def _scoped(actor: Actor, query: Any) -> Any:

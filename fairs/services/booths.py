@@ -14,10 +14,10 @@ from fairs.core import states
 from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.db.tables import Booth, BoothBlock, BoothReservation, Event
 from fairs.db.transactions import lock_rows, write_transaction
-from fairs.services import scope
+from fairs.services import scope, waitlist
+from fairs.services.booth_notices import notify_reservation
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock, FixedClock
 from fairs.services.employers import own_organization
-from fairs.services.outbox import queue_message
 from fairs.services.participation import require_approved
 
 _COLUMNS = (
@@ -89,17 +89,29 @@ async def _release_if_expired(event_id: int, booth_id: int, now: datetime, clock
 
 
 async def _cancel(reservation_id: int, why: str, clock: Clock) -> None:
+    """Cancel a reservation whose booth is locked, tell the employer, settle a waitlist offer
+    it was, and offer the booth to the next employer waiting for it."""
+    row = await BoothReservation.select(BoothReservation.event, BoothReservation.booth, BoothReservation.source
+                                        ).where(BoothReservation.id == reservation_id).first()
+    assert row is not None
     await BoothReservation.update({BoothReservation.status: "cancelled", BoothReservation.cancelled_at: clock.now()}
                                   ).where(BoothReservation.id == reservation_id)
     await notify_reservation(reservation_id, why, clock)
+    if row["source"] == "offer":
+        await waitlist.offer_settled(reservation_id, "expired" if why == "expired" else "withdrawn")
+    await waitlist.offer_booth(row["event"], row["booth"], clock)
 
 
-async def release_expired_holds(clock: Clock = SYSTEM_CLOCK) -> list[int]:
-    """Cancel every hold whose time is up (the cron job); returns the reservation ids. Each
-    booth is locked first, so a confirmation racing the expiry either wins or sees it expired."""
+async def release_expired_holds(clock: Clock = SYSTEM_CLOCK, reservation_id: int | None = None) -> list[int]:
+    """Cancel every hold whose time is up (the cron job), or just one (an offer's expiry job);
+    returns the reservation ids. Each booth is locked first, so a confirmation racing the expiry
+    either wins or sees it expired; each freed booth is offered to the waitlist."""
     now = clock.now()
-    expired = await BoothReservation.select(BoothReservation.id, BoothReservation.booth).where(
+    query = BoothReservation.select(BoothReservation.id, BoothReservation.booth).where(
         BoothReservation.status == "held", BoothReservation.hold_expires_at <= now).order_by(BoothReservation.booth)
+    if reservation_id is not None:
+        query = query.where(BoothReservation.id == reservation_id)
+    expired = await query
     released = []
     for row in expired:
         async with write_transaction():
@@ -111,29 +123,6 @@ async def release_expired_holds(clock: Clock = SYSTEM_CLOCK) -> list[int]:
                 await _cancel(int(row["id"]), "expired", clock)
                 released.append(int(row["id"]))
     return released
-
-
-_NOTICES = {
-    "held": ("展位已保留 Booth held", "请在保留时间内确认。Confirm before the hold expires."),
-    "confirmed": ("展位已确认 Booth confirmed", "展位预订成功。Your booth is reserved."),
-    "cancelled": ("展位已取消 Booth cancelled", "展位预订已取消。The booth reservation was cancelled."),
-    "expired": ("展位保留已过期 Booth hold expired",
-                "保留时间已过，展位已释放。The hold expired; the booth is free again."),
-    "moved": ("展位已调整 Booth moved", "组织方调整了您的展位。The organizer moved your booth."),
-    "allocated": ("展位分配结果 Booth allocated", "展位已分配。A booth was allocated to you."),
-}
-
-
-async def notify_reservation(reservation_id: int, what: str, clock: Clock) -> None:
-    """An outbox message to the organization's contact, in the transaction of the change."""
-    row = await BoothReservation.select(
-        BoothReservation.organization.contact_email.as_alias("email"), BoothReservation.booth.code.as_alias("code"),
-        BoothReservation.event.title.as_alias("title")).where(BoothReservation.id == reservation_id).first()
-    if row is None or not row["email"]:
-        return
-    subject, body = _NOTICES[what]
-    await queue_message(f"booth:{reservation_id}:{what}:{clock.now().isoformat()}", "email", row["email"],
-                        f"{subject} · {row['code']}", f"{row['title']} · {row['code']}\n{body}", clock)
 
 
 async def _change(actor: Actor, reservation_id: int, wanted: str, clock: Clock) -> dict[str, Any]:
@@ -150,14 +139,14 @@ async def _change(actor: Actor, reservation_id: int, wanted: str, clock: Clock) 
             raise Conflict("the hold has expired; hold the booth again", field="reservation_id",
                            code="hold_expired")
         states.move("booth_reservation", row["status"], wanted)
-        changes: dict[Any, Any] = {BoothReservation.status: wanted}
-        if wanted == "confirmed":
-            changes[BoothReservation.confirmed_at] = now
-            changes[BoothReservation.hold_expires_at] = None
+        if wanted == "cancelled":
+            await _cancel(reservation_id, "cancelled", clock)
         else:
-            changes[BoothReservation.cancelled_at] = now
-        await BoothReservation.update(changes).where(BoothReservation.id == reservation_id)
-        await notify_reservation(reservation_id, wanted, clock)
+            await BoothReservation.update({BoothReservation.status: "confirmed", BoothReservation.confirmed_at: now,
+                                           BoothReservation.hold_expires_at: None}).where(
+                BoothReservation.id == reservation_id)
+            await notify_reservation(reservation_id, "confirmed", clock)
+            await waitlist.offer_settled(reservation_id, "accepted")
     return await get_reservation(actor, reservation_id)
 
 
@@ -265,6 +254,7 @@ async def move_reservation(actor: Actor, reservation_id: int, booth_id: int, clo
             raise Conflict("that booth is already held, reserved or blocked", field="booth_id", code="booth_taken")
         await BoothReservation.update({BoothReservation.booth: booth_id}).where(BoothReservation.id == reservation_id)
         await notify_reservation(reservation_id, "moved", clock)
+        await waitlist.offer_booth(row["event"], row["booth"], clock)
     return await get_reservation(actor, reservation_id)
 
 

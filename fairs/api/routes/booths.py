@@ -19,11 +19,13 @@ from fairs.api.schemas import (
     ParticipationIn,
     ParticipationOut,
     ReservationOut,
+    WaitlistIn,
+    WaitlistOut,
     ZoneOccupancyOut,
     convert,
 )
 from fairs.api.security import AnyRequest, actor_of, employer, organizer, role
-from fairs.services import allocation, booths, participation
+from fairs.services import allocation, booths, participation, waitlist
 
 
 class BoothController(Controller):
@@ -111,6 +113,24 @@ class BoothController(Controller):
          description="A run with its seed, inputs and result: enough to reproduce it exactly.")
     async def get_allocation(self, request: AnyRequest, run_id: FromPath[int]) -> AllocationRunOut:
         return convert(await allocation.get_run(run_id, actor_of(request)), AllocationRunOut)
+
+    @post("/events/{event_id:int}/waitlist", guards=[employer], status_code=201,
+          description="Wait for a booth: when one that fits frees up, it is held for you for 12 hours (an offer); "
+                      "confirm the reservation to accept.")
+    async def join_waitlist(self, request: AnyRequest, event_id: FromPath[int],
+                            data: JSONBody[WaitlistIn]) -> WaitlistOut:
+        preferences = [msgspec.to_builtins(p) for p in data.preferences]
+        return convert(await waitlist.join(actor_of(request), event_id, preferences, request.app.state.clock),
+                       WaitlistOut)
+
+    @get("/waitlist", guards=[role("organizer", "employer")])
+    async def list_waitlist(self, request: AnyRequest,
+                            event_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[WaitlistOut]:
+        return [convert(r, WaitlistOut) for r in await waitlist.list_entries(actor_of(request), event_id)]
+
+    @post("/waitlist/{entry_id:int}/withdraw", guards=[employer], status_code=200)
+    async def withdraw(self, request: AnyRequest, entry_id: FromPath[int]) -> WaitlistOut:
+        return convert(await waitlist.withdraw(actor_of(request), entry_id), WaitlistOut)
 
     @get("/events/{event_id:int}/occupancy", guards=[organizer], description="Booth states per zone.")
     async def occupancy(self, request: AnyRequest, event_id: FromPath[int]) -> list[ZoneOccupancyOut]:
