@@ -11,7 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from fairs.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from fairs.db.integrity import as_conflict, is_busy, is_integrity_error
+from fairs.db.integrity import as_conflict, is_busy, is_connection_lost, is_integrity_error
 
 log = logging.getLogger("fairs.api")
 
@@ -89,6 +89,12 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
 def unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
     if is_integrity_error(error):
         return domain_error(request, as_conflict(error))
+    if is_connection_lost(error):
+        log.warning("database connection lost on %s %s: %s", request.method, request.url.path, type(error).__name__)
+        response = problem(503, "the database connection was lost; retry with the same Idempotency-Key",
+                           "database_unavailable", [{"field": "request", "message": "retry"}], request.url.path)
+        response.headers["Retry-After"] = "1"
+        return response
     if is_busy(error):
         response = problem(409, "many people are asking for the same thing right now; try again in a moment",
                            "busy_try_again", [{"field": "request", "message": "try again"}], request.url.path,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from fairs.bench.booths import bench_booths
 from fairs.bench.matching import bench_matching_greedy
 from fairs.bench.processes import bench_up_ready
 from fairs.bench.scopes import bench_area_registrations
@@ -16,4 +17,5 @@ BENCHMARKS: dict[str, Callable[[int], dict[str, Any]]] = {
     "matching-greedy": bench_matching_greedy,
     "up-ready": bench_up_ready,
     "area-registrations": bench_area_registrations,
+    "booths": bench_booths,
 }

@@ -56,6 +56,14 @@ def is_busy(error: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error)
 
 
+def is_connection_lost(error: BaseException) -> bool:
+    """The database connection broke mid-request (killed backend, restart, network). The
+    write may or may not have committed: the client retries with its Idempotency-Key."""
+    return isinstance(error, asyncpg.exceptions.ConnectionDoesNotExistError | asyncpg.exceptions.InterfaceError
+                      | asyncpg.exceptions.AdminShutdownError | asyncpg.exceptions.CannotConnectNowError
+                      | asyncpg.exceptions.InternalClientError | ConnectionError)
+
+
 def is_integrity_error(error: BaseException) -> bool:
     return isinstance(error, asyncpg.IntegrityConstraintViolationError | sqlite3.IntegrityError)
 

@@ -12,8 +12,9 @@ A nested call joins the outer transaction.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
+from typing import Any
 
 from piccolo.engine.sqlite import TransactionType
 from piccolo.table import Table
@@ -48,12 +49,49 @@ async def write_transaction() -> AsyncIterator[None]:
             async with db.transaction(transaction_type=TransactionType.immediate):
                 yield
         else:
-            async with db.transaction():
+            async with _postgres_transaction(db):
                 yield
     finally:
         _after_commit.reset(token)
     for callback in callbacks:
         await callback()
+
+
+@asynccontextmanager
+async def _postgres_transaction(db: Any) -> AsyncIterator[None]:
+    """Piccolo's transaction, made safe against a connection that dies mid-transaction: when
+    the commit or rollback itself fails (the backend was terminated), Piccolo skips returning
+    the connection to the pool and leaves the transaction current, so every such failure
+    would leak one pooled connection until the pool is exhausted and requests hang. Here the
+    dead connection is terminated and released, and the original error is raised."""
+    transaction = db.transaction()
+    await transaction.__aenter__()
+    try:
+        yield
+    except BaseException as error:
+        try:
+            await transaction.__aexit__(type(error), error, error.__traceback__)
+        except Exception:  # noqa: BLE001 - the rollback failed; the first error is the one to report
+            await _discard(db, transaction)
+        raise
+    else:
+        try:
+            await transaction.__aexit__(None, None, None)
+        except BaseException:
+            await _discard(db, transaction)
+            raise
+
+
+async def _discard(db: Any, transaction: Any) -> None:
+    """Forget the transaction (always) and return its connection to the pool, terminated.
+    Either step may find the connection already half released: that is fine."""
+    db.current_transaction.reset(transaction.context)
+    connection = transaction.connection
+    with suppress(Exception):
+        connection.terminate()
+    if db.pool is not None:
+        with suppress(Exception):
+            await db.pool.release(connection)
 
 
 def after_commit(callback: Callable[[], Awaitable[object]]) -> None:
