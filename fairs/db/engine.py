@@ -8,6 +8,8 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
+LOCK_TIMEOUT_MS = 3000
+
 
 def engine_for(url: str) -> Engine:
     """A Piccolo engine for ``url`` (``sqlite:///path`` or ``postgresql://…``)."""
@@ -16,7 +18,9 @@ def engine_for(url: str) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         # timeout: how long a writer waits for the write lock before "database is locked".
         return SQLiteEngine(path=str(path), timeout=30)
-    return PostgresEngine(config={"dsn": url.replace("postgres://", "postgresql://", 1)})
+    # A lock wait longer than this is answered "busy, try again" (409), never a hung request.
+    return PostgresEngine(config={"dsn": url.replace("postgres://", "postgresql://", 1),
+                                  "server_settings": {"lock_timeout": str(LOCK_TIMEOUT_MS)}})
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -22,8 +22,6 @@ from piccolo.table import Table
 from fairs.db.engine import is_sqlite
 from fairs.db.tables import Organization
 
-LOCK_TIMEOUT_MS = 3000
-
 
 def engine():  # type: ignore[no-untyped-def]
     return Organization._meta.db
@@ -110,8 +108,6 @@ async def lock_rows(table: type[Table], ids: Sequence[int]) -> None:
     """
     if not ids or is_sqlite(engine()):
         return
-    # A lock wait longer than this is answered "busy, try again" (409), never a hung request.
-    await table.raw(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
     await table.raw(
         f"SELECT id FROM {table._meta.tablename} WHERE id = ANY({{}}) ORDER BY id FOR UPDATE",
         sorted(set(ids)),

@@ -38,6 +38,7 @@ async def hold_booth(actor: Actor, event_id: int, booth_id: int, interviewers: i
     organization_id = own_organization(actor)
     if not 1 <= interviewers <= 20:
         raise InvalidInput("must be between 1 and 20", "interviewers")
+    taken_zone: str | None = None
     async with write_transaction():
         event = await Event.select(Event.venue, Event.status, Event.booth_mode, Event.booths_per_organization).where(
             Event.id == event_id).first()
@@ -53,39 +54,43 @@ async def hold_booth(actor: Actor, event_id: int, booth_id: int, interviewers: i
             raise InvalidInput("no such booth at this event's venue", "booth_id")
         await lock_rows(Booth, [booth_id])
         now = clock.now()
-        await _release_if_expired(event_id, booth_id, now, clock)
-        if await _taken(event_id, booth_id):
-            raise Conflict("this booth is already held, reserved or blocked for the event", field="booth_id",
-                           code="booth_taken", extra={"alternatives": await free_booths(event_id, now, booth["zone"])})
-        mine = await BoothReservation.count().where(
-            BoothReservation.event == event_id, BoothReservation.organization == organization_id,
-            BoothReservation.status.is_in(list(states.ACTIVE_RESERVATION)))
-        if mine >= event["booths_per_organization"]:
-            raise Conflict(f"your organization already has {mine} booth(s) at this event, the most allowed",
-                           field="booth_id", code="booth_limit_reached")
-        row = BoothReservation(
-            booth=booth_id, event=event_id, organization=organization_id, status="held",
-            hold_expires_at=now + timedelta(minutes=hold_minutes), interviewers=interviewers,
-            source="hold", created_at=now,
-        )
-        await row.save()
-        await notify_reservation(int(row.id), "held", clock)
+        if await _taken(event_id, booth_id, now, clock):
+            taken_zone = booth["zone"]  # answered below, once the lock is let go
+        else:
+            mine = await BoothReservation.count().where(
+                BoothReservation.event == event_id, BoothReservation.organization == organization_id,
+                BoothReservation.status.is_in(list(states.ACTIVE_RESERVATION)))
+            if mine >= event["booths_per_organization"]:
+                raise Conflict(f"your organization already has {mine} booth(s) at this event, the most allowed",
+                               field="booth_id", code="booth_limit_reached")
+            row = BoothReservation(
+                booth=booth_id, event=event_id, organization=organization_id, status="held",
+                hold_expires_at=now + timedelta(minutes=hold_minutes), interviewers=interviewers,
+                source="hold", created_at=now,
+            )
+            await row.save()
+            await notify_reservation(int(row.id), "held", clock)
+    if taken_zone is not None:
+        raise Conflict("this booth is already held, reserved or blocked for the event", field="booth_id",
+                       code="booth_taken", extra={"alternatives": await free_booths(event_id, now, taken_zone)})
     return await get_reservation(actor, int(row.id))
 
 
-async def _taken(event_id: int, booth_id: int) -> bool:
-    active = await BoothReservation.exists().where(
+async def _taken(event_id: int, booth_id: int, now: datetime, clock: Clock) -> bool:
+    """Whether the (locked) booth is held, reserved or blocked for the event. A hold whose time
+    is up is released on the way (and the booth offered to the waitlist)."""
+    active = await BoothReservation.select(BoothReservation.id, BoothReservation.status,
+                                           BoothReservation.hold_expires_at).where(
         BoothReservation.booth == booth_id, BoothReservation.event == event_id,
-        BoothReservation.status.is_in(list(states.ACTIVE_RESERVATION)))
-    return active or await BoothBlock.exists().where(BoothBlock.event == event_id, BoothBlock.booth == booth_id)
-
-
-async def _release_if_expired(event_id: int, booth_id: int, now: datetime, clock: Clock) -> None:
-    expired = await BoothReservation.select(BoothReservation.id).where(
-        BoothReservation.booth == booth_id, BoothReservation.event == event_id, BoothReservation.status == "held",
-        BoothReservation.hold_expires_at <= now).first()
-    if expired is not None:
-        await _cancel(int(expired["id"]), "expired", clock)
+        BoothReservation.status.is_in(list(states.ACTIVE_RESERVATION))).first()
+    if active is not None and active["status"] == "held" and active["hold_expires_at"] <= now:
+        await _cancel(int(active["id"]), "expired", clock)
+        active = await BoothReservation.select(BoothReservation.id).where(
+            BoothReservation.booth == booth_id, BoothReservation.event == event_id,
+            BoothReservation.status.is_in(list(states.ACTIVE_RESERVATION))).first()
+    if active is not None:
+        return True
+    return await BoothBlock.exists().where(BoothBlock.event == event_id, BoothBlock.booth == booth_id)
 
 
 async def _cancel(reservation_id: int, why: str, clock: Clock) -> None:
@@ -249,8 +254,7 @@ async def move_reservation(actor: Actor, reservation_id: int, booth_id: int, clo
         if booth_id == row["booth"]:
             raise InvalidInput("the reservation is already at this booth", "booth_id")
         await lock_rows(Booth, [row["booth"], booth_id])
-        await _release_if_expired(row["event"], booth_id, clock.now(), clock)
-        if await _taken(row["event"], booth_id):
+        if await _taken(row["event"], booth_id, clock.now(), clock):
             raise Conflict("that booth is already held, reserved or blocked", field="booth_id", code="booth_taken")
         await BoothReservation.update({BoothReservation.booth: booth_id}).where(BoothReservation.id == reservation_id)
         await notify_reservation(reservation_id, "moved", clock)
@@ -267,8 +271,7 @@ async def block_booth(actor: Actor, event_id: int, booth_id: int, reason: str, c
         if not await Booth.exists().where(Booth.id == booth_id, Booth.venue == event["venue"]):
             raise InvalidInput("no such booth at this event's venue", "booth_id")
         await lock_rows(Booth, [booth_id])
-        await _release_if_expired(event_id, booth_id, clock.now(), clock)
-        if await _taken(event_id, booth_id):
+        if await _taken(event_id, booth_id, clock.now(), clock):
             raise Conflict("the booth is held, reserved or already blocked; release it first", field="booth_id",
                            code="booth_taken")
         await BoothBlock(event=event_id, booth=booth_id, reason=reason, created_at=clock.now()).save()

@@ -22,13 +22,11 @@ async def queue_message(key: str, channel: str, recipient: str, subject: str, bo
 
     Returns whether a new message was queued. Call inside the causing change's transaction.
     """
-    if await Outbox.exists().where(Outbox.idempotency_key == key):
-        return False
-    await Outbox.insert(Outbox(
+    inserted = await Outbox.insert(Outbox(
         idempotency_key=key, channel=channel, recipient=recipient, subject=subject, body=body,
         attachment=attachment, attachment_type=attachment_type, created_at=clock.now(),
-    ))
-    return True
+    )).on_conflict(target=Outbox.idempotency_key, action="DO NOTHING").returning(Outbox.id)
+    return bool(inserted)
 
 
 class Sender(Protocol):
