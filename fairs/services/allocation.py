@@ -26,14 +26,14 @@ from fairs.db.tables import (
     BoothReservation,
     Event,
     Organization,
+    Outbox,
     Participation,
 )
 from fairs.db.transactions import after_commit, lock_rows, write_transaction
 from fairs.services import scope
-from fairs.services.booths import notify_reservation
+from fairs.services.booth_notices import queue_notices, reservation_notice
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock, FixedClock
 from fairs.services.employers import own_organization
-from fairs.services.outbox import queue_message
 from fairs.services.participation import require_approved
 from fairs.services.queue import JobQueue
 from fairs.services.waitlist import check_preferences
@@ -213,32 +213,45 @@ async def _inputs(event_id: int) -> tuple[list[core.BoothOption], list[core.Appl
 
 
 async def _save(event_id: int, result: core.AllocationResult, clock: Clock) -> None:
+    """Write the run's reservations, notices and explanations in a few bulk statements (a
+    city festival allocates thousands at once)."""
     now = clock.now()
+    event = await Event.select(Event.title).where(Event.id == event_id).first()
+    assert event is not None
+    organizations = sorted({a.organization_id for a in result.assignments} |
+                           {u.organization_id for u in result.unassigned})
+    emails = {o["id"]: o["contact_email"] for o in await Organization.select(
+        Organization.id, Organization.contact_email).where(Organization.id.is_in(organizations or [-1]))}
+    notices = []
+    if result.assignments:
+        created = await BoothReservation.insert(*[
+            BoothReservation(booth=a.booth_id, event=event_id, organization=a.organization_id, status="confirmed",
+                             interviewers=2, source="allocation", created_at=now, confirmed_at=now)
+            for a in result.assignments]).returning(BoothReservation.id, BoothReservation.booth)
+        reservation_of = {r["booth"]: r["id"] for r in created}
+        notices += [reservation_notice(reservation_of[a.booth_id], "allocated", emails[a.organization_id],
+                                       a.booth_code, event["title"], now)
+                    for a in result.assignments if emails.get(a.organization_id)]
+    notices += [Outbox(idempotency_key=f"allocation:{event_id}:{u.organization_id}:unassigned", channel="email",
+                       recipient=emails[u.organization_id], subject="展位分配结果 Booth allocation",
+                       body=f"未分配到展位。No booth this time: {u.explanation}", created_at=now)
+                for u in result.unassigned if emails.get(u.organization_id)]
+    await queue_notices(notices)
+    outcome: dict[int, tuple[str, list[str]]] = {}
     for assignment in result.assignments:
-        row = BoothReservation(booth=assignment.booth_id, event=event_id, organization=assignment.organization_id,
-                               status="confirmed", interviewers=2, source="allocation", created_at=now,
-                               confirmed_at=now)
-        await row.save()
-        await notify_reservation(int(row.id), "allocated", clock)
-    explanations: dict[int, list[str]] = {}
-    for assignment in result.assignments:
-        explanations.setdefault(assignment.organization_id, []).append(assignment.explanation)
-    for organization_id, lines in explanations.items():
-        await BoothApplication.update({BoothApplication.status: "allocated",
-                                       BoothApplication.explanation: "\n".join(lines)}).where(
-            BoothApplication.event == event_id, BoothApplication.organization == organization_id,
-            BoothApplication.status == "submitted")
+        outcome.setdefault(assignment.organization_id, ("allocated", []))[1].append(assignment.explanation)
     for missed in result.unassigned:
-        await BoothApplication.update({BoothApplication.status: "unassigned",
-                                       BoothApplication.explanation: missed.explanation}).where(
-            BoothApplication.event == event_id, BoothApplication.organization == missed.organization_id,
-            BoothApplication.status == "submitted")
-        contact = await Organization.select(Organization.contact_email).where(
-            Organization.id == missed.organization_id).first()
-        if contact and contact["contact_email"]:
-            await queue_message(f"allocation:{event_id}:{missed.organization_id}:unassigned", "email",
-                                contact["contact_email"], "展位分配结果 Booth allocation",
-                                f"未分配到展位。No booth this time: {missed.explanation}", clock)
+        outcome[missed.organization_id] = ("unassigned", [missed.explanation])
+    rows = [(organization, status, "\n".join(lines)) for organization, (status, lines) in outcome.items()]
+    for start in range(0, len(rows), 2000):
+        chunk = rows[start:start + 2000]
+        values = ", ".join("(CAST({} AS INTEGER), {}, {})" for _ in chunk)
+        await BoothApplication.raw(
+            f"WITH v(organization, status, explanation) AS (VALUES {values}) "
+            "UPDATE booth_application SET status = v.status, explanation = v.explanation FROM v "
+            "WHERE booth_application.event = {} AND booth_application.organization = v.organization "
+            "AND booth_application.status = 'submitted'",
+            *[value for row in chunk for value in row], event_id)
 
 
 def serialize_inputs(booths: list[core.BoothOption], applications: list[core.Application]) -> dict[str, Any]:

@@ -3,9 +3,10 @@ the transaction of the change)."""
 
 from __future__ import annotations
 
-from fairs.db.tables import BoothReservation
+from datetime import datetime
+
+from fairs.db.tables import BoothReservation, Outbox
 from fairs.services.context import Clock
-from fairs.services.outbox import queue_message
 
 _NOTICES = {
     "held": ("展位已保留 Booth held", "请在保留时间内确认。Confirm before the hold expires."),
@@ -20,6 +21,16 @@ _NOTICES = {
 }
 
 
+def reservation_notice(reservation_id: int, what: str, email: str, booth_code: str, event_title: str,
+                       now: datetime) -> Outbox:
+    """The outbox row telling an organization's contact that reservation ``reservation_id``
+    changed (``what``: held, confirmed, cancelled, expired, moved, allocated, offered)."""
+    subject, body = _NOTICES[what]
+    return Outbox(idempotency_key=f"booth:{reservation_id}:{what}:{now.isoformat()}", channel="email",
+                  recipient=email, subject=f"{subject} · {booth_code}", body=f"{event_title} · {booth_code}\n{body}",
+                  created_at=now)
+
+
 async def notify_reservation(reservation_id: int, what: str, clock: Clock) -> None:
     """An outbox message to the organization's contact, in the transaction of the change."""
     row = await BoothReservation.select(
@@ -27,6 +38,11 @@ async def notify_reservation(reservation_id: int, what: str, clock: Clock) -> No
         BoothReservation.event.title.as_alias("title")).where(BoothReservation.id == reservation_id).first()
     if row is None or not row["email"]:
         return
-    subject, body = _NOTICES[what]
-    await queue_message(f"booth:{reservation_id}:{what}:{clock.now().isoformat()}", "email", row["email"],
-                        f"{subject} · {row['code']}", f"{row['title']} · {row['code']}\n{body}", clock)
+    await queue_notices([reservation_notice(reservation_id, what, row["email"], row["code"], row["title"],
+                                            clock.now())])
+
+
+async def queue_notices(notices: list[Outbox]) -> None:
+    """Queue outbox rows in one statement; keys already queued are left alone."""
+    if notices:
+        await Outbox.insert(*notices).on_conflict(target=Outbox.idempotency_key, action="DO NOTHING")
