@@ -31,7 +31,7 @@ from fairs.db.tables import (
 )
 from fairs.db.transactions import after_commit, lock_rows, write_transaction
 from fairs.services import scope
-from fairs.services.booth_notices import queue_notices, reservation_notice
+from fairs.services.booth_notices import CHUNK, queue_notices, reservation_notice
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock, FixedClock
 from fairs.services.employers import own_organization
 from fairs.services.participation import require_approved
@@ -224,11 +224,14 @@ async def _save(event_id: int, result: core.AllocationResult, clock: Clock) -> N
         Organization.id, Organization.contact_email).where(Organization.id.is_in(organizations or [-1]))}
     notices = []
     if result.assignments:
-        created = await BoothReservation.insert(*[
-            BoothReservation(booth=a.booth_id, event=event_id, organization=a.organization_id, status="confirmed",
-                             interviewers=2, source="allocation", created_at=now, confirmed_at=now)
-            for a in result.assignments]).returning(BoothReservation.id, BoothReservation.booth)
-        reservation_of = {r["booth"]: r["id"] for r in created}
+        rows = [BoothReservation(booth=a.booth_id, event=event_id, organization=a.organization_id, status="confirmed",
+                                 interviewers=2, source="allocation", created_at=now, confirmed_at=now)
+                for a in result.assignments]
+        reservation_of = {}
+        for start in range(0, len(rows), CHUNK):
+            created = await BoothReservation.insert(*rows[start:start + CHUNK]).returning(
+                BoothReservation.id, BoothReservation.booth)
+            reservation_of.update({r["booth"]: r["id"] for r in created})
         notices += [reservation_notice(reservation_of[a.booth_id], "allocated", emails[a.organization_id],
                                        a.booth_code, event["title"], now)
                     for a in result.assignments if emails.get(a.organization_id)]
@@ -242,9 +245,9 @@ async def _save(event_id: int, result: core.AllocationResult, clock: Clock) -> N
         outcome.setdefault(assignment.organization_id, ("allocated", []))[1].append(assignment.explanation)
     for missed in result.unassigned:
         outcome[missed.organization_id] = ("unassigned", [missed.explanation])
-    rows = [(organization, status, "\n".join(lines)) for organization, (status, lines) in outcome.items()]
-    for start in range(0, len(rows), 2000):
-        chunk = rows[start:start + 2000]
+    explained = [(organization, status, "\n".join(lines)) for organization, (status, lines) in outcome.items()]
+    for start in range(0, len(explained), CHUNK):
+        chunk = explained[start:start + CHUNK]
         values = ", ".join("(CAST({} AS INTEGER), {}, {})" for _ in chunk)
         await BoothApplication.raw(
             f"WITH v(organization, status, explanation) AS (VALUES {values}) "

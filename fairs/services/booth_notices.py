@@ -42,7 +42,12 @@ async def notify_reservation(reservation_id: int, what: str, clock: Clock) -> No
                                             clock.now())])
 
 
+CHUNK = 500
+"""Rows per bulk statement: PostgreSQL takes at most 32,767 parameters in one query."""
+
+
 async def queue_notices(notices: list[Outbox]) -> None:
-    """Queue outbox rows in one statement; keys already queued are left alone."""
-    if notices:
-        await Outbox.insert(*notices).on_conflict(target=Outbox.idempotency_key, action="DO NOTHING")
+    """Queue outbox rows in a few statements; keys already queued are left alone."""
+    for start in range(0, len(notices), CHUNK):
+        await Outbox.insert(*notices[start:start + CHUNK]).on_conflict(
+            target=Outbox.idempotency_key, action="DO NOTHING")
