@@ -141,3 +141,23 @@ async def test_a_floor_plan_imports_from_csv_and_bad_rows_are_named(client):
     refused = await client.post(f"/venues/{venue}/floor-plans?name=二号馆", headers=headers, content=bad.encode())
     assert [e["field"] for e in refused.json()["errors"]] == ["rows[0].features", "rows[1].code"]
     assert await database_snapshot() == before
+
+
+async def test_alternatives_come_from_the_same_zone_first_then_others(client):
+    organizer = await f.sign_in_organizer(client)
+    venue = await client.post("/venues", headers=organizer, json={
+        "name": "二号馆", "area_id": f.AREAS[f.TIANYUAN],
+        "booths": [{"code": "M01", "zone": "manufacturing"}, {"code": "M02", "zone": "manufacturing"},
+                   {"code": "S01", "zone": "services"}, {"code": "L01", "zone": "livestream"}]})
+    fair = await f.published_fair(client, organizer)
+    event = await client.post("/events", headers=organizer, json={
+        "campaign_id": fair["campaign"]["id"], "venue_id": venue.json()["id"], "kind": "onsite_fair",
+        "title": "二号馆招聘会", "starts_at": "2027-03-12T09:00:00+08:00", "ends_at": "2027-03-12T12:00:00+08:00"})
+    event_id = event.json()["id"]
+    await client.patch(f"/events/{event_id}", headers=organizer, json={"status": "published"})
+    booth = {b["code"]: b["id"] for b in venue.json()["booths"]}
+    first, second = await f.employer(client, 1), await f.employer(client, 2)
+    await f.reserve(client, first, event_id, booth["M01"])
+    await f.take_part(client, second, event_id)
+    refused = await client.post(f"/events/{event_id}/reservations", headers=second, json={"booth_id": booth["M01"]})
+    assert [b["code"] for b in refused.json()["alternatives"]] == ["M02", "L01", "S01"]
