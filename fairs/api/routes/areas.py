@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -21,8 +20,8 @@ from fairs.api.schemas import (
     convert,
 )
 from fairs.api.security import AnyRequest, actor_of, organizer, public, role
+from fairs.api.uploads import csv_text, json_body
 from fairs.core.areas import AreaRow, read_area_csv
-from fairs.core.errors import InvalidInput
 from fairs.services import areas, people, rollups, stations
 
 scoped = role("organizer", "staff")
@@ -46,19 +45,11 @@ class AreaController(Controller):
                       "(`Content-Type: text/csv`, header code,name,level,parent_code[,latitude,longitude]). "
                       "All or nothing; errors name `rows[i].field`.")
     async def import_areas(self, request: AnyRequest) -> AreaImportOut:
-        body = await request.body()
-        if request.headers.get("content-type", "").startswith("text/csv"):
-            try:
-                rows = read_area_csv(body.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise InvalidInput("the file must be UTF-8 text", "file") from None
+        text = await csv_text(request)
+        if text is not None:
+            rows = read_area_csv(text)
         else:
-            try:
-                data = msgspec.json.decode(body, type=AreaImportIn)
-            except msgspec.ValidationError as error:
-                raise InvalidInput(str(error), "rows") from None
-            except msgspec.DecodeError:
-                raise InvalidInput("the body must be JSON or CSV", "body") from None
+            data = await json_body(request, AreaImportIn, "rows")
             rows = [AreaRow(r.code.strip(), r.name.strip(), r.level.strip(), r.parent_code.strip(), r.latitude,
                             r.longitude) for r in data.rows]
         counts = await areas.import_areas(actor_of(request), rows, request.app.state.clock)

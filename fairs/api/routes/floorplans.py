@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, QueryParameter
 
 from fairs.api.schemas import FloorPlanImportOut, FloorPlanIn, FloorPlanOut, convert
 from fairs.api.security import AnyRequest, actor_of, organizer, public
+from fairs.api.uploads import csv_text, json_body
 from fairs.core.booth_rows import BoothRow, read_booth_csv
 from fairs.core.errors import InvalidInput
 from fairs.services import floorplans
@@ -26,21 +26,13 @@ class FloorPlanController(Controller):
                       "fee_waived) with `?name=`. All or nothing; errors name `rows[i].field`.")
     async def import_plan(self, request: AnyRequest, venue_id: FromPath[int],
                           name: Annotated[str | None, QueryParameter(max_length=100)] = None) -> FloorPlanImportOut:
-        body = await request.body()
-        if request.headers.get("content-type", "").startswith("text/csv"):
+        text = await csv_text(request)
+        if text is not None:
             if not name:
                 raise InvalidInput("give the plan's name as ?name=", "name")
-            try:
-                rows, width, depth = read_booth_csv(body.decode("utf-8")), None, None
-            except UnicodeDecodeError:
-                raise InvalidInput("the file must be UTF-8 text", "file") from None
+            rows, width, depth = read_booth_csv(text), None, None
         else:
-            try:
-                data = msgspec.json.decode(body, type=FloorPlanIn)
-            except msgspec.ValidationError as error:
-                raise InvalidInput(str(error), "booths") from None
-            except msgspec.DecodeError:
-                raise InvalidInput("the body must be JSON or CSV", "body") from None
+            data = await json_body(request, FloorPlanIn, "booths")
             name, width, depth = data.name, data.width_m, data.depth_m
             rows = [BoothRow(b.code.strip(), b.zone, b.x_m, b.y_m, b.width_m, b.depth_m, tuple(b.features),
                              b.price_yuan, b.fee_waived) for b in data.booths]
