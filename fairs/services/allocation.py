@@ -34,7 +34,7 @@ from fairs.services import scope
 from fairs.services.booth_notices import CHUNK, queue_notices, reservation_notice
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock, FixedClock
 from fairs.services.employers import own_organization
-from fairs.services.participation import require_approved
+from fairs.services.participation import event_for_employer
 from fairs.services.queue import JobQueue
 from fairs.services.waitlist import check_preferences
 
@@ -54,14 +54,7 @@ async def submit(actor: Actor, event_id: int, preferences: list[dict[str, Any]],
     """An approved employer gives (or replaces) its ranked preferences while the window is open."""
     organization_id = own_organization(actor)
     async with write_transaction():
-        event = await Event.select(Event.status, Event.booth_mode, Event.applications_close_at, Event.venue).where(
-            Event.id == event_id).first()
-        if event is None or event["status"] != "published":
-            raise NotFound("no such event open to employers", field="event_id")
-        await require_approved(organization_id, event_id)
-        if event["booth_mode"] != "application":
-            raise Conflict("this event books booths directly; hold a free booth instead", field="event_id",
-                           code="direct_booking_only")
+        event = await event_for_employer(organization_id, event_id, "application")
         if clock.now() >= event["applications_close_at"]:
             raise Conflict("the application window has closed", field="event_id", code="window_closed")
         await check_preferences(event["venue"], preferences)

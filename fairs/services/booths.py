@@ -18,7 +18,7 @@ from fairs.services import scope, waitlist
 from fairs.services.booth_notices import notify_reservation
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.employers import own_organization
-from fairs.services.participation import require_approved
+from fairs.services.participation import event_for_employer
 
 _COLUMNS = (
     BoothReservation.id, BoothReservation.booth, BoothReservation.booth.code.as_alias("booth_code"),
@@ -40,14 +40,7 @@ async def hold_booth(actor: Actor, event_id: int, booth_id: int, interviewers: i
         raise InvalidInput("must be between 1 and 20", "interviewers")
     taken_zone: str | None = None
     async with write_transaction():
-        event = await Event.select(Event.venue, Event.status, Event.booth_mode, Event.booths_per_organization).where(
-            Event.id == event_id).first()
-        if event is None or event["status"] != "published":
-            raise NotFound("no such event open for booth reservations", field="event_id")
-        await require_approved(organization_id, event_id)
-        if event["booth_mode"] != "direct":
-            raise Conflict("booths of this event are allocated from applications; apply with your preferences",
-                           field="event_id", code="applications_only")
+        event = await event_for_employer(organization_id, event_id, "direct")
         booth = await Booth.select(Booth.id, Booth.zone).where(
             Booth.id == booth_id, Booth.venue == event["venue"]).first()
         if booth is None:

@@ -142,6 +142,24 @@ async def require_approved(organization_id: int, event_id: int) -> int:
     return int(row["priority"])
 
 
+async def event_for_employer(organization_id: int, event_id: int, booth_mode: str) -> dict[str, Any]:
+    """The published event an approved employer acts on in ``booth_mode`` (direct holds and
+    waitlists, or application windows): 404 if not open, 403 if not approved, 409 if the
+    event allocates booths the other way. Returns venue, window and limits."""
+    event = await Event.select(Event.status, Event.venue, Event.booth_mode, Event.applications_close_at,
+                               Event.booths_per_organization).where(Event.id == event_id).first()
+    if event is None or event["status"] != "published":
+        raise NotFound("no such event open to employers", field="event_id")
+    await require_approved(organization_id, event_id)
+    if event["booth_mode"] != booth_mode:
+        if booth_mode == "direct":
+            raise Conflict("booths of this event are allocated from applications; apply with your preferences",
+                           field="event_id", code="applications_only")
+        raise Conflict("this event books booths directly; hold a free booth instead", field="event_id",
+                       code="direct_booking_only")
+    return event
+
+
 def month_bounds(moment: datetime) -> tuple[datetime, datetime]:
     start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)

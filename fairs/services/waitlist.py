@@ -31,7 +31,7 @@ from fairs.services.booth_notices import notify_reservation
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.employers import own_organization
 from fairs.services.outbox import queue_message
-from fairs.services.participation import require_approved
+from fairs.services.participation import event_for_employer
 from fairs.services.queue import JobQueue
 
 log = logging.getLogger(__name__)
@@ -70,13 +70,7 @@ async def join(actor: Actor, event_id: int, preferences: list[dict[str, Any]], c
                ) -> dict[str, Any]:
     organization_id = own_organization(actor)
     async with write_transaction():
-        event = await Event.select(Event.status, Event.venue, Event.booth_mode).where(Event.id == event_id).first()
-        if event is None or event["status"] != "published":
-            raise NotFound("no such event open to employers", field="event_id")
-        await require_approved(organization_id, event_id)
-        if event["booth_mode"] != "direct":
-            raise Conflict("booths of this event are allocated from applications", field="event_id",
-                           code="applications_only")
+        event = await event_for_employer(organization_id, event_id, "direct")
         await check_preferences(event["venue"], preferences)
         if await WaitlistEntry.exists().where(WaitlistEntry.event == event_id,
                                              WaitlistEntry.organization == organization_id,
@@ -137,13 +131,15 @@ async def list_entries(actor: Actor, event_id: int | None = None) -> list[dict[s
 async def offer_booth(event_id: int, booth_id: int, clock: Clock) -> int | None:
     """Offer a booth that just became free to the first waiting employer it fits. Call inside
     the transaction that freed it, with the booth locked. Returns the offer's reservation id."""
+    waiting = await WaitlistEntry.select(WaitlistEntry.id, WaitlistEntry.organization, WaitlistEntry.preferences
+                                         ).where(WaitlistEntry.event == event_id, WaitlistEntry.status == "waiting"
+                                                 ).order_by(WaitlistEntry.id).output(load_json=True)
+    if not waiting:  # the common case: one query and done
+        return None
     booth = await Booth.select(Booth.zone).where(Booth.id == booth_id).first()
     event = await Event.select(Event.booths_per_organization, Event.status).where(Event.id == event_id).first()
     if booth is None or event is None or event["status"] != "published":
         return None
-    waiting = await WaitlistEntry.select(WaitlistEntry.id, WaitlistEntry.organization, WaitlistEntry.preferences
-                                         ).where(WaitlistEntry.event == event_id, WaitlistEntry.status == "waiting"
-                                                 ).order_by(WaitlistEntry.id).output(load_json=True)
     for entry in waiting:
         if not _fits(entry["preferences"], booth_id, booth["zone"]):
             continue
