@@ -38,11 +38,12 @@ def _redis_url(settings: Settings) -> tuple[str, Any]:
 
 
 async def _with_database(coro: Any) -> Any:
+    from fairs.db.engine import open_pool
     from fairs.db.tables import Organization
 
     engine = Organization._meta.db
     if engine.engine_type == "postgres":
-        await engine.start_connection_pool(min_size=1, max_size=2)
+        await open_pool(engine, 1, 2)
         try:
             return await coro
         finally:

@@ -87,6 +87,7 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def database() -> AsyncIterator[str]:
     """The migrated test database (shared by the session)."""
+    from fairs.db.engine import open_pool
     from fairs.db.migrate import apply_migrations
     from fairs.db.tables import Organization
 
@@ -102,7 +103,7 @@ async def database() -> AsyncIterator[str]:
         await connection.close()
     await apply_migrations()
     if ENGINE == "postgres":
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        await open_pool(engine, 2, 20)
     yield DATABASE_URL
     if ENGINE == "postgres":
         await engine.close_connection_pool()

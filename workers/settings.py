@@ -14,6 +14,7 @@ from typing import Any
 from arq import Retry, cron
 
 from fairs.core.errors import NotFound
+from fairs.db.engine import open_pool
 from fairs.db.migrate import pending_migrations
 from fairs.services import allocation, booths, matching, outbox, waitlist
 from fairs.services.context import SYSTEM_CLOCK
@@ -39,7 +40,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     engine = Organization._meta.db
     ctx["owns_pool"] = engine.engine_type == "postgres" and engine.pool is None
     if ctx["owns_pool"]:
-        await engine.start_connection_pool(min_size=1, max_size=settings.db_pool_size)
+        await open_pool(engine, 1, settings.db_pool_size)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ from fairs.api.routes.floorplans import FloorPlanController
 from fairs.api.routes.health import healthz, readyz
 from fairs.api.routes.setup import SetupController
 from fairs.api.security import TokenMiddleware, public
+from fairs.db.engine import open_pool
 from fairs.services import passwords, waitlist
 from fairs.services.context import SYSTEM_CLOCK, Clock
 from fairs.services.queue import JobQueue, open_queue
@@ -52,7 +53,9 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
         engine = Organization._meta.db
         pooled = engine.engine_type == "postgres" and engine.pool is None
         if pooled:
-            await engine.start_connection_pool(min_size=1, max_size=settings.db_pool_size)
+            # The whole pool is opened now: a rush (a fair opening its booking) must not wait
+            # for PostgreSQL to start backends one by one.
+            await open_pool(engine, settings.db_pool_size, settings.db_pool_size)
         opened = None
         if app.state.queue is None:
             opened = app.state.queue = await open_queue(settings.redis_url)

@@ -96,8 +96,10 @@ async def _run(url: str, clients: int) -> dict[str, Any]:
         try:
             server.start()
             await server.wait_ready(SERVER_READY_TIMEOUT)
+            server_cpu = server.cpu_seconds()
             contention = await asyncio.wait_for(
                 _contention(server.base_url, tokens[:clients], layout["contention_booths"]), CONTENTION_TIMEOUT)
+            contention["server_cpu_s"] = round(server.cpu_seconds() - server_cpu, 2)
             contention.update(await _booked_twice(url, CONTENTION_EVENT))
             client_cpu, server_cpu = time.process_time(), server.cpu_seconds()
             http = await asyncio.wait_for(
@@ -415,38 +417,37 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
 
-def _client(clients: int) -> Any:
-    import httpx
-
-    connections = max(200, clients)
-    return httpx.AsyncClient(limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-                             timeout=httpx.Timeout(30.0))
-
-
 async def _contention(base_url: str, headers: list[dict[str, str]], booth_ids: list[int]) -> dict[str, Any]:
-    import httpx
-
-    path = f"{base_url}/events/{CONTENTION_EVENT}/reservations"
+    """Every client POSTs its hold at the same moment, each over its own keep-alive connection
+    opened beforehand (so the rush measures the reservations, not TCP set-up); the client is
+    :class:`_Connection` for the reason given in :func:`_http_throughput`."""
+    host, _, port = base_url.removeprefix("http://").partition(":")
+    path = f"/events/{CONTENTION_EVENT}/reservations"
+    connections = [_Connection(host, int(port)) for _ in headers]
+    await asyncio.gather(*[c.request("GET", "/healthz") for c in connections])
     go = asyncio.Event()
 
-    async def one(i: int, client: httpx.AsyncClient) -> tuple[int | str, float]:
+    async def one(i: int) -> tuple[int | str, float]:
+        body = json.dumps({"booth_id": booth_ids[i % len(booth_ids)], "interviewers": 2}).encode()
         await go.wait()
         started = time.perf_counter()
         try:
-            answer = await client.post(path, headers=headers[i],
-                                       json={"booth_id": booth_ids[i % len(booth_ids)], "interviewers": 2})
-            code: int | str = answer.status_code
-        except httpx.HTTPError as error:
+            code: int | str = await asyncio.wait_for(
+                connections[i].request("POST", path, headers[i]["Authorization"], body), 30)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, TimeoutError) as error:
             code = type(error).__name__
         return code, time.perf_counter() - started
 
-    async with _client(len(headers)) as client:
-        # Open every connection first, so the rush measures the reservations, not TCP set-up.
-        await asyncio.gather(*[client.get(f"{base_url}/healthz") for _ in headers])
-        tasks = [asyncio.create_task(one(i, client)) for i in range(len(headers))]
+    try:
+        tasks = [asyncio.create_task(one(i)) for i in range(len(headers))]
         await asyncio.sleep(0)
+        started = time.perf_counter()
         go.set()
         answers = await asyncio.gather(*tasks)
+        wall = time.perf_counter() - started
+    finally:
+        for connection in connections:
+            connection.close()
     codes = Counter(code for code, _ in answers)
     latencies = [seconds for _, seconds in answers]
     numeric = [c for c in codes if isinstance(c, int)]
@@ -456,7 +457,7 @@ async def _contention(base_url: str, headers: list[dict[str, str]], booth_ids: l
         "server_errors": sum(codes[c] for c in numeric if c >= 500),
         "other_status": {str(c): codes[c] for c in numeric if c not in (201, 409) and c < 500},
         "client_errors": {str(c): codes[c] for c in codes if not isinstance(c, int)},
-        "p50_ms": _ms(statistics.median(latencies)), "p99_ms": _ms(_p99(latencies)),
+        "p50_ms": _ms(statistics.median(latencies)), "p99_ms": _ms(_p99(latencies)), "wall_ms": _ms(wall),
     }
 
 
@@ -477,7 +478,7 @@ async def _http_throughput(base_url: str, headers: list[dict[str, str]], booth_i
             body = json.dumps({"booth_id": booth_ids[i], "interviewers": 2}).encode()
             try:
                 code: int | str = await asyncio.wait_for(
-                    connection.post(path, headers[i]["Authorization"], body), 30)
+                    connection.request("POST", path, headers[i]["Authorization"], body), 30)
                 idle.append(connection)
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError,
                     TimeoutError) as error:
@@ -499,17 +500,19 @@ async def _http_throughput(base_url: str, headers: list[dict[str, str]], booth_i
 
 
 class _Connection:
-    """One HTTP/1.1 keep-alive connection that POSTs JSON and reads a Content-Length answer."""
+    """One HTTP/1.1 keep-alive connection that sends a request (JSON body, if any) and reads a
+    Content-Length answer."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
-    async def post(self, path: str, authorization: str, body: bytes) -> int:
+    async def request(self, method: str, path: str, authorization: str = "", body: bytes = b"") -> int:
         if self.streams is None:
             self.streams = await asyncio.open_connection(self.host, self.port)
         reader, writer = self.streams
-        writer.write(f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAuthorization: {authorization}\r\n"
+        signed = f"Authorization: {authorization}\r\n" if authorization else ""
+        writer.write(f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{signed}"
                      f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
         await writer.drain()
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
@@ -586,6 +589,7 @@ async def _allocation_service(url: str, booth_ids: list[int]) -> dict[str, Any]:
     reservation, explanation and message in one transaction."""
     import asyncpg
 
+    from fairs.db.engine import open_pool
     from fairs.db.tables import Organization
     from fairs.services import allocation
 
@@ -597,7 +601,7 @@ async def _allocation_service(url: str, booth_ids: list[int]) -> dict[str, Any]:
     finally:
         await connection.close()
     engine = Organization._meta.db
-    await engine.start_connection_pool(min_size=1, max_size=2)
+    await open_pool(engine, 1, 2)
     try:
         started = time.perf_counter()
         summary = await allocation.run(int(run_id))

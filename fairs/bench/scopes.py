@@ -42,6 +42,7 @@ def bench_area_registrations(size: int) -> dict[str, Any]:
 async def _run(url: str, registrations: int) -> dict[str, Any]:
     import asyncpg
 
+    from fairs.db.engine import open_pool
     from fairs.db.migrate import apply_migrations
     from fairs.db.tables import Organization
 
@@ -58,7 +59,7 @@ async def _run(url: str, registrations: int) -> dict[str, Any]:
     county_account, township_account = await _load(url, registrations)
     load_seconds = time.perf_counter() - started
     engine = Organization._meta.db
-    await engine.start_connection_pool(min_size=2, max_size=4)
+    await open_pool(engine, 2, 4)
     try:
         service, api, page = await _measure(county_account, with_api=True)
         township, _, township_page = await _measure(township_account, with_api=False)

@@ -23,5 +23,20 @@ def engine_for(url: str) -> Engine:
                                   "server_settings": {"lock_timeout": str(LOCK_TIMEOUT_MS)}})
 
 
+async def open_pool(engine: Engine, min_size: int, max_size: int) -> None:
+    """Start the PostgreSQL engine's connection pool (connections are reset with
+    :func:`_keep_session` when they go back to it)."""
+    await engine.start_connection_pool(min_size=min_size, max_size=max_size, reset=_keep_session)
+
+
+async def _keep_session(connection: object) -> None:
+    """What a pooled connection is reset with when it goes back to the pool: nothing more
+    than asyncpg's own clean-up (any open transaction rolled back). asyncpg's default also
+    sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` — a round trip after
+    every query — for session state fairs never creates: its advisory locks are
+    transaction-scoped, it opens no cursors outside transactions, listens to nothing, and sets
+    its one setting (``lock_timeout``) at connection start-up."""
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.engine_type == "sqlite"

@@ -50,8 +50,9 @@ def constraint_name(error: BaseException) -> str | None:
 
 
 def is_busy(error: BaseException) -> bool:
-    """A lock could not be had in time (PostgreSQL lock_timeout, SQLite busy timeout)."""
-    if isinstance(error, asyncpg.exceptions.LockNotAvailableError):
+    """A lock could not be had in time (PostgreSQL lock_timeout or a deadlock it broke, SQLite
+    busy timeout): the caller may simply try again."""
+    if isinstance(error, (asyncpg.exceptions.LockNotAvailableError, asyncpg.exceptions.DeadlockDetectedError)):
         return True
     return isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error)
 

@@ -100,6 +100,29 @@ async def test_expired_holds_are_released_by_the_cron_job_and_the_employer_is_to
     assert keys == ["held", "expired"]
 
 
+async def test_a_hold_on_a_booth_whose_hold_expired_releases_it_first(client, clock):
+    """No cron run in between: the second employer's hold finds the expired one, releases it
+    (the first employer is told) and takes the booth."""
+    _, event_id, booth = await fair_with(client)
+    first, second = await f.employer(client, 1), await f.employer(client, 2)
+    for employer in (first, second):
+        await f.take_part(client, employer, event_id)
+    old = (await client.post(f"/events/{event_id}/reservations", headers=first,
+                             json={"booth_id": booth["A01"]})).json()
+    refused = await client.post(f"/events/{event_id}/reservations", headers=second, json={"booth_id": booth["A01"]})
+    assert refused.status_code == 409 and refused.json()["type"].endswith("/booth_taken")
+    clock.advance(minutes=16)
+    taken = await client.post(f"/events/{event_id}/reservations", headers=second, json={"booth_id": booth["A01"]})
+    assert taken.status_code == 201, taken.text
+    assert taken.json()["organization"] != old["organization"]
+    statuses = await BoothReservation.select(BoothReservation.id, BoothReservation.status).order_by(
+        BoothReservation.id)
+    assert statuses == [{"id": old["id"], "status": "cancelled"}, {"id": taken.json()["id"], "status": "held"}]
+    keys = [o["idempotency_key"].split(":")[1:3] for o in await Outbox.select(Outbox.idempotency_key).where(
+        Outbox.idempotency_key.like("booth:%")).order_by(Outbox.id)]
+    assert keys == [[str(old["id"]), "held"], [str(old["id"]), "expired"], [str(taken.json()["id"]), "held"]]
+
+
 async def test_the_organizer_moves_and_releases_reservations_of_their_area_only(client):
     organizer, event_id, booth = await fair_with(client)
     employer = await f.employer(client, 1)

@@ -65,13 +65,19 @@ async def test_two_hundred_employers_for_ten_booths_leave_exactly_ten_holders(cl
 
 @pytest.mark.postgres
 async def test_without_the_lock_and_the_unique_index_the_same_rush_double_books(client, monkeypatch):
-    """The control: proves the test above can fail."""
+    """The control: proves the test above can fail (the row lock guards the careful path, the
+    unique index both paths)."""
     event_id, booth_ids, headers = await crowd(client, 200, 10)
 
     async def no_lock(table, ids):
         await asyncio.sleep(0.01)  # what a slow network or a busy server adds between read and write
 
     monkeypatch.setattr(booth_service, "lock_rows", no_lock)
+    # The quick path leans on the index alone: without it, its ON CONFLICT clause must go too.
+    unguarded = booth_service._INSERT_HOLD.replace(
+        "ON CONFLICT (booth, event) WHERE status IN ('held', 'confirmed') DO NOTHING", "")
+    assert unguarded != booth_service._INSERT_HOLD
+    monkeypatch.setattr(booth_service, "_INSERT_HOLD", unguarded)
     engine = BoothReservation._meta.db
     await engine.run_ddl("DROP INDEX booth_reserved_once_per_event")
     try:

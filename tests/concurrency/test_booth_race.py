@@ -47,3 +47,18 @@ async def test_twenty_employers_racing_for_one_booth_leave_exactly_one_holder(cl
     assert len(active) == 1
     winner = next(a.json() for a in answers if a.status_code == 201)
     assert active[0]["id"] == winner["id"]
+
+
+async def test_one_organization_clicking_many_booths_at_once_stays_within_its_limit(client):
+    """Its own holds race each other for the per-organization limit, not for a booth: the
+    participation row lock must serialise them (the unique index cannot see this)."""
+    organizer = await f.sign_in_organizer(client)
+    fair = await f.published_fair(client, organizer, booths=8)
+    employer = await f.employer(client, 1)
+    await f.take_part(client, employer, fair["event"]["id"])
+    path = f"/events/{fair['event']['id']}/reservations"
+    answers = await asyncio.gather(*[client.post(path, headers=employer, json={"booth_id": b["id"]})
+                                     for b in fair["venue"]["booths"]])
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 7
+    assert {a.json()["type"].rsplit("/", 1)[1] for a in answers if a.status_code == 409} == {"booth_limit_reached"}
+    assert await BoothReservation.count().where(BoothReservation.status.is_in(["held", "confirmed"])) == 1
