@@ -7,6 +7,7 @@ last line of defence.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,42 +49,56 @@ async def hold_booth(actor: Actor, event_id: int, booth_id: int, interviewers: i
         raise InvalidInput("must be between 1 and 20", "interviewers")
     now = clock.now()
     expires = now + timedelta(minutes=hold_minutes)
-    zone, taken = await _booth_seen_by(organization_id, event_id, booth_id, now)
-    if zone is not None and not taken:
+    seen = await _booth_seen_by(organization_id, event_id, booth_id, now)
+    if seen is not None and not seen.taken:
         async with write_transaction():
             held = await _quick_hold(organization_id, event_id, booth_id, interviewers, expires, now)
         if held is not None:
             return held
-        zone, taken = await _booth_seen_by(organization_id, event_id, booth_id, now)
-    if zone is None or not taken:
+        seen = await _booth_seen_by(organization_id, event_id, booth_id, now)
+    if seen is None or not seen.taken:
         return await _careful_hold(actor, organization_id, event_id, booth_id, interviewers, expires, clock)
     raise Conflict("this booth is already held, reserved or blocked for the event", field="booth_id",
-                   code="booth_taken", extra={"alternatives": await free_booths(event_id, now, zone)})
+                   code="booth_taken", extra={"alternatives": seen.alternatives})
 
 
 _LIVE = """(r.status = 'confirmed' OR (r.status = 'held' AND r.hold_expires_at > {}))"""
 """A reservation that keeps its booth: confirmed, or held and not yet expired."""
 
+_TAKEN = f"""(EXISTS (SELECT 1 FROM booth_reservation r WHERE r.booth = b.id AND r.event = {{}} AND {_LIVE})
+     OR EXISTS (SELECT 1 FROM booth_block k WHERE k.booth = b.id AND k.event = {{}}))"""
+"""Whether booth ``b`` is taken for an event (arguments: event, now, event)."""
+
+ALTERNATIVES = 5
+
 _BOOTH_SEEN_BY = f"""
-SELECT b.zone,
-       EXISTS (SELECT 1 FROM booth_reservation r WHERE r.booth = b.id AND r.event = e.id AND {_LIVE})
-       OR EXISTS (SELECT 1 FROM booth_block k WHERE k.booth = b.id AND k.event = e.id) AS taken
+SELECT b.id, b.code, b.zone, b.id = {{}} AS asked, {_TAKEN} AS taken
 FROM booth b
 JOIN event e ON e.id = {{}} AND e.venue = b.venue AND e.status = 'published' AND e.booth_mode = 'direct'
 JOIN participation p ON p.event = e.id AND p.organization = {{}} AND p.status = 'approved'
-WHERE b.id = {{}}"""
+WHERE b.id = {{}} OR NOT {_TAKEN}
+ORDER BY b.id = {{}} DESC, b.zone <> (SELECT zone FROM booth WHERE id = {{}}), b.zone, b.code
+LIMIT {ALTERNATIVES + 1}"""
+"""The asked booth as an approved employer of a direct-booking event sees it, then the free
+booths to offer instead: those of its zone first, then others, in code order."""
 
 
-async def _booth_seen_by(organization_id: int, event_id: int, booth_id: int, now: datetime
-                         ) -> tuple[str | None, bool]:
-    """The booth's zone and whether it is taken, as an approved employer of a direct-booking
-    event sees it — one plain read that answers most of a rush's refused holds with no lock
-    and no transaction; ``(None, False)`` when the hold would be refused for another reason
-    (the careful path then says which)."""
-    rows = await BoothReservation.raw(_BOOTH_SEEN_BY, now, event_id, organization_id, booth_id)
-    if not rows:
-        return None, False
-    return str(rows[0]["zone"]), bool(rows[0]["taken"])
+@dataclass(frozen=True)
+class _Seen:
+    taken: bool
+    alternatives: list[dict[str, Any]]
+
+
+async def _booth_seen_by(organization_id: int, event_id: int, booth_id: int, now: datetime) -> _Seen | None:
+    """Whether the booth is taken, and the free ones instead — one plain read, which answers
+    a rush's refused holds with no lock and no transaction. ``None`` when the hold would be
+    refused for another reason (the careful path then says which)."""
+    rows = await BoothReservation.raw(_BOOTH_SEEN_BY, booth_id, event_id, now, event_id, event_id, organization_id,
+                                      booth_id, event_id, now, event_id, booth_id, booth_id)
+    if not rows or rows[0]["id"] != booth_id:
+        return None
+    return _Seen(bool(rows[0]["taken"]), [{"id": r["id"], "code": r["code"], "zone": r["zone"]}
+                                         for r in rows[1:ALTERNATIVES + 1]])
 
 
 _HOLD_FACTS = """
@@ -309,16 +324,14 @@ async def booth_states(event_id: int, clock: Clock = SYSTEM_CLOCK) -> list[dict[
 
 _FREE_BOOTHS = f"""
 SELECT b.id, b.code, b.zone FROM booth b
-WHERE b.venue = (SELECT venue FROM event WHERE id = {{}})
-  AND NOT EXISTS (SELECT 1 FROM booth_reservation r WHERE r.booth = b.id AND r.event = {{}} AND {_LIVE})
-  AND NOT EXISTS (SELECT 1 FROM booth_block k WHERE k.booth = b.id AND k.event = {{}})
+WHERE b.venue = (SELECT venue FROM event WHERE id = {{}}) AND NOT {_TAKEN}
 ORDER BY b.zone <> {{}}, b.zone, b.code
 LIMIT {{}}"""
 
 
-async def free_booths(event_id: int, now: datetime, zone: str, limit: int = 5) -> list[dict[str, Any]]:
+async def free_booths(event_id: int, now: datetime, zone: str, limit: int = ALTERNATIVES) -> list[dict[str, Any]]:
     """The best free booths to offer instead: those of ``zone`` first, then others, in code
-    order. One query (it runs for every refused hold in a rush)."""
+    order, in one query."""
     rows: list[dict[str, Any]] = await Booth.raw(_FREE_BOOTHS, event_id, event_id, now, event_id, zone, limit)
     return rows
 
