@@ -16,12 +16,12 @@ from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.db.constraints import ACTIVE_RESERVATION
 from fairs.db.engine import is_sqlite
 from fairs.db.tables import Booth, BoothBlock, BoothReservation, Event
-from fairs.db.transactions import engine, lock_rows, write_transaction
+from fairs.db.transactions import engine, lock_name, lock_rows, write_transaction
 from fairs.services import scope, waitlist
 from fairs.services.booth_notices import notify_reservation, queue_notices, reservation_notice
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.employers import own_organization
-from fairs.services.participation import event_for_employer
+from fairs.services.participation import event_for_employer, holds_of
 
 _COLUMNS = (
     BoothReservation.id, BoothReservation.booth, BoothReservation.booth.code.as_alias("booth_code"),
@@ -102,18 +102,25 @@ async def _booth_seen_by(organization_id: int, event_id: int, booth_id: int, now
 
 
 _HOLD_FACTS = """
-SELECT b.code AS booth_code, e.title, o.contact_email AS email
+SELECT {locks} b.code AS booth_code, e.title, o.contact_email AS email
 FROM participation p
 JOIN event e ON e.id = p.event
 JOIN organization o ON o.id = p.organization
-JOIN booth b ON b.id = {} AND b.venue = e.venue
-WHERE p.event = {} AND p.organization = {} AND p.status = 'approved'
+JOIN booth b ON b.id = {{}} AND b.venue = e.venue
+WHERE p.event = {{}} AND p.organization = {{}} AND p.status = 'approved'
   AND e.status = 'published' AND e.booth_mode = 'direct'"""
-_HOLD_LOCKS = "\nFOR UPDATE OF p FOR SHARE OF b"
-"""The organization's participation row serialises its own holds (so two at once cannot both
-pass the per-organization limit); a share lock on the booth lets any number of holds try it
-at once while the organizer's block, a move and the expiry job (which lock it for update)
-wait for them and are waited for."""
+_HOLD_LOCKS = "pg_advisory_xact_lock(hashtextextended({}, 0)), pg_advisory_xact_lock_shared(hashtextextended({}, 0)),"
+"""PostgreSQL: the organization's holds at the event are serialised (two at once cannot both
+pass its limit: :func:`holds_of` names the lock), and the booth is locked shared, so any
+number of holds may try it at once while the organizer blocking it (:func:`booth_lock`,
+exclusive) waits for them and is waited for. Advisory locks, not row locks: a row lock writes
+to the row, and a rush of refused holds would then each write and flush the WAL for nothing."""
+
+
+def booth_lock(booth_id: int) -> str:
+    """The lock name a new hold takes shared and blocking a booth takes exclusive."""
+    return f"booth:{booth_id}"
+
 
 _INSERT_HOLD = f"""
 INSERT INTO booth_reservation (booth, event, organization, status, hold_expires_at, interviewers, source,
@@ -133,8 +140,11 @@ the others, having waited only for that one transaction, insert nothing."""
 async def _quick_hold(organization_id: int, event_id: int, booth_id: int, interviewers: int, expires: datetime,
                       now: datetime) -> dict[str, Any] | None:
     """The hold, or ``None`` when it needs a closer look (refused, or the booth is taken)."""
-    facts_sql = _HOLD_FACTS if is_sqlite(engine()) else _HOLD_FACTS + _HOLD_LOCKS
-    facts = await BoothReservation.raw(facts_sql, booth_id, event_id, organization_id)
+    if is_sqlite(engine()):  # the IMMEDIATE transaction already excludes every other writer
+        facts = await BoothReservation.raw(_HOLD_FACTS.format(locks=""), booth_id, event_id, organization_id)
+    else:
+        facts = await BoothReservation.raw(_HOLD_FACTS.format(locks=_HOLD_LOCKS), holds_of(event_id, organization_id),
+                                           booth_lock(booth_id), booth_id, event_id, organization_id)
     if not facts:
         return None
     inserted = await BoothReservation.raw(
@@ -164,6 +174,7 @@ async def _careful_hold(actor: Actor, organization_id: int, event_id: int, booth
             Booth.id == booth_id, Booth.venue == event["venue"]).first()
         if booth is None:
             raise InvalidInput("no such booth at this event's venue", "booth_id")
+        await lock_name(holds_of(event_id, organization_id))
         await lock_rows(Booth, [booth_id])
         now = clock.now()
         if await _taken(event_id, booth_id, now, clock):
@@ -385,6 +396,7 @@ async def block_booth(actor: Actor, event_id: int, booth_id: int, reason: str, c
             raise NotFound("no such event", field="event_id")
         if not await Booth.exists().where(Booth.id == booth_id, Booth.venue == event["venue"]):
             raise InvalidInput("no such booth at this event's venue", "booth_id")
+        await lock_name(booth_lock(booth_id))  # waits for new holds trying the booth
         await lock_rows(Booth, [booth_id])
         if await _taken(event_id, booth_id, clock.now(), clock):
             raise Conflict("the booth is held, reserved or already blocked; release it first", field="booth_id",

@@ -142,6 +142,12 @@ async def require_approved(organization_id: int, event_id: int) -> int:
     return int(row["priority"])
 
 
+def holds_of(event_id: int, organization_id: int) -> str:
+    """The lock name (:func:`~fairs.db.transactions.lock_name`) serialising one organization's
+    new holds and offers at one event, so that two at once cannot both pass its limit."""
+    return f"holds:{event_id}:{organization_id}"
+
+
 async def event_for_employer(organization_id: int, event_id: int, booth_mode: str) -> dict[str, Any]:
     """The published event an approved employer acts on in ``booth_mode`` (direct holds and
     waitlists, or application windows): 404 if not open, 403 if not approved, 409 if the

@@ -25,13 +25,13 @@ from typing import Any
 
 from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.db.tables import Booth, BoothReservation, Event, Registration, WaitlistEntry
-from fairs.db.transactions import after_commit, lock_rows, write_transaction
+from fairs.db.transactions import after_commit, lock_name, lock_rows, write_transaction
 from fairs.services import scope
 from fairs.services.booth_notices import notify_reservation
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.employers import own_organization
 from fairs.services.outbox import queue_message
-from fairs.services.participation import event_for_employer
+from fairs.services.participation import event_for_employer, holds_of
 from fairs.services.queue import JobQueue
 
 log = logging.getLogger(__name__)
@@ -143,6 +143,7 @@ async def offer_booth(event_id: int, booth_id: int, clock: Clock) -> int | None:
     for entry in waiting:
         if not _fits(entry["preferences"], booth_id, booth["zone"]):
             continue
+        await lock_name(holds_of(event_id, entry["organization"]))
         held = await BoothReservation.count().where(BoothReservation.event == event_id,
                                                     BoothReservation.organization == entry["organization"],
                                                     BoothReservation.status.is_in(list(ACTIVE)))

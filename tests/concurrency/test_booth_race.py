@@ -62,3 +62,40 @@ async def test_one_organization_clicking_many_booths_at_once_stays_within_its_li
     assert sorted(a.status_code for a in answers) == [201] + [409] * 7
     assert {a.json()["type"].rsplit("/", 1)[1] for a in answers if a.status_code == 409} == {"booth_limit_reached"}
     assert await BoothReservation.count().where(BoothReservation.status.is_in(["held", "confirmed"])) == 1
+
+
+async def test_a_booth_blocked_while_employers_rush_for_it_is_either_blocked_or_held_never_both(client, monkeypatch):
+    """The organizer's check that the booth is free, and its insert of the block, are far
+    apart here (a slow network); new holds must not slip in between."""
+    from fairs.db.tables import BoothBlock
+    from fairs.services import booths
+
+    checked = booths._taken
+
+    async def slow_check(*args):
+        taken = await checked(*args)
+        await asyncio.sleep(0.05)
+        return taken
+
+    monkeypatch.setattr(booths, "_taken", slow_check)
+    organizer = await f.sign_in_organizer(client)
+    for round_ in range(3):
+        fair = await f.published_fair(client, organizer, booths=1)
+        event_id, booth_id = fair["event"]["id"], fair["venue"]["booths"][0]["id"]
+        employers = [await f.employer(client, 10 * round_ + n) for n in range(1, 9)]
+        for employer in employers:
+            await f.take_part(client, employer, event_id)
+        holds = [client.post(f"/events/{event_id}/reservations", headers=e, json={"booth_id": booth_id})
+                 for e in employers]
+        block = client.post(f"/events/{event_id}/blocks", headers=organizer,
+                            json={"booth_id": booth_id, "reason": "消防通道"})
+        blocking = asyncio.ensure_future(block)
+        await asyncio.sleep(0.02 * round_)  # the holds come before, during, or after the check
+        answers = await asyncio.gather(*holds)
+        answers.insert(4, await blocking)
+        assert all(a.status_code in (201, 204, 409) for a in answers), [a.text for a in answers]
+        blocked = await BoothBlock.exists().where(BoothBlock.event == event_id)
+        held = await BoothReservation.count().where(BoothReservation.event == event_id,
+                                                    BoothReservation.status.is_in(["held", "confirmed"]))
+        assert (blocked, held) in ((True, 0), (False, 1))
+        assert answers[4].status_code == (204 if blocked else 409)
