@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fairs.bench.booths import bench_booths
+from fairs.bench.ics_build import bench_ics_build
 from fairs.bench.matching import bench_matching_greedy
 from fairs.bench.processes import bench_up_ready
 from fairs.bench.scopes import bench_area_registrations
@@ -18,4 +19,5 @@ BENCHMARKS: dict[str, Callable[[int], dict[str, Any]]] = {
     "up-ready": bench_up_ready,
     "area-registrations": bench_area_registrations,
     "booths": bench_booths,
+    "ics": bench_ics_build,
 }
