@@ -1,4 +1,4 @@
-"""The ``fairs`` command: serve, worker, migrate, seed-demo, bench, up, create-organizer."""
+"""The ``fairs`` command: serve, worker, migrate, seed-demo, bench, up, create-organizer, match-run."""
 
 from __future__ import annotations
 
@@ -204,6 +204,60 @@ def bench(args: argparse.Namespace) -> None:
     print(json.dumps(result, ensure_ascii=False))
 
 
+def progress_bar(phase: str, percent: int, width: int = 30) -> str:
+    """``[#########.....................]  30% pairing`` (one terminal line)."""
+    filled = width * max(0, min(100, percent)) // 100
+    return f"[{'#' * filled}{'.' * (width - filled)}] {percent:3d}% {phase}"
+
+
+async def watch_match_run(run_id: int, redis: Any, out: Any, poll_seconds: float = 0.5) -> dict[str, Any]:
+    """Draw the run's progress on ``out`` until it ends; returns the finished run."""
+    from fairs.db.tables import MatchRun
+    from fairs.services.matching import FINISHED_RUN, with_progress
+
+    class _Queue:  # with_progress reads Redis through a queue's pool
+        pool = redis
+
+    shown = ""
+    while True:
+        run = await MatchRun.select().where(MatchRun.id == run_id).output(load_json=True).first()
+        if run is None:
+            raise SystemExit(f"fairs: no matching run {run_id}")
+        run = await with_progress(run, _Queue())
+        line = progress_bar(run["progress"]["phase"], run["progress"]["percent"])
+        if line != shown:
+            out.write("\r" + line)
+            out.flush()
+            shown = line
+        if run["status"] in FINISHED_RUN:
+            out.write("\n")
+            return run  # type: ignore[no-any-return]
+        await asyncio.sleep(poll_seconds)
+
+
+def match_run(args: argparse.Namespace) -> None:
+    settings = _settings()
+    url, embedded = _redis_url(settings)
+
+    async def watch() -> dict[str, Any]:
+        from fairs.services.queue import open_queue
+
+        queue = await open_queue(url)
+        try:
+            return await watch_match_run(args.run_id, queue.pool, sys.stderr)
+        finally:
+            await queue.pool.aclose()
+
+    try:
+        run = asyncio.run(_with_database(watch()))
+    finally:
+        if embedded is not None:
+            embedded.close()
+    print(json.dumps({"id": run["id"], "status": run["status"], "metrics": run["metrics"]}, ensure_ascii=False))
+    if run["status"] != "succeeded":
+        raise SystemExit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="fairs", description="Job-fair campaigns for grassroots workers.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -227,6 +281,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--own-redis", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(run=worker)
     commands.add_parser("up", help="migrate, serve and run a worker (embedded Redis if needed)").set_defaults(run=up)
+    p = commands.add_parser("match-run", help="show a matching run's progress bar until it ends, then its figures")
+    p.add_argument("run_id", type=int)
+    p.set_defaults(run=match_run)
     p = commands.add_parser("bench", help="run a benchmark; the last output line is one JSON object")
     p.add_argument("name")
     p.add_argument("--json", action="store_true", help="print only the JSON line")

@@ -300,6 +300,13 @@ class RegistrationOut(Struct):
     event_starts_at: datetime
 
 
+class ProgressOut(Struct):
+    phase: str
+    """queued, loading, scoring, pairing, slotting, writing, done, failed"""
+    percent: int
+    at: str | None = None
+
+
 class MatchRunOut(Struct):
     id: int
     event: int
@@ -310,6 +317,7 @@ class MatchRunOut(Struct):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    progress: ProgressOut
 
 
 class InterviewOut(Struct):

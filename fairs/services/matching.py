@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +37,7 @@ from fairs.services.calendar import add_item
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.fairs_setup import require_organizer
 from fairs.services.outbox import queue_message
+from fairs.services.progress import Report, no_report, read_progress
 from fairs.services.queue import RUN_MATCHING, JobQueue
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,22 @@ async def get_match_run(actor: Actor, run_id: int) -> dict[str, Any]:
     return run
 
 
+FINISHED_RUN = ("succeeded", "failed")
+
+
+async def with_progress(run: dict[str, Any], queue: Any) -> dict[str, Any]:
+    """The run with its ``progress``: from Redis while it is queued or running (see
+    :mod:`fairs.services.progress`), else ``done``/``failed``."""
+    if run["status"] == "succeeded":
+        progress: dict[str, Any] = {"phase": "done", "percent": 100, "at": None}
+    else:
+        last = await read_progress(getattr(queue, "pool", None), "match-run", run["id"]) if queue else None
+        progress = asdict(last) if last else {"phase": run["status"], "percent": 0, "at": None}
+        if run["status"] == "failed":
+            progress["phase"] = "failed"
+    return {**run, "progress": progress}
+
+
 async def requeue_stale_runs(queue: JobQueue, older_than: datetime) -> list[int]:
     """Enqueue again runs still queued since before ``older_than`` (Redis lost the job, or the
     enqueue after commit failed). The job id deduplicates a job that is in fact still there."""
@@ -101,8 +118,10 @@ async def requeue_stale_runs(queue: JobQueue, older_than: datetime) -> list[int]
     return [row["id"] for row in rows]
 
 
-async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
-    """Carry out one run (the worker job's body). Returns the run's metrics."""
+async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_CLOCK,
+                    report: Report = no_report) -> dict[str, Any]:
+    """Carry out one run (the worker job's body), telling ``report`` how far it has come.
+    Returns the run's metrics."""
     async with write_transaction():
         await lock_rows(MatchRun, [run_id])
         run = await MatchRun.select(MatchRun.status, MatchRun.event, MatchRun.metrics).where(
@@ -117,8 +136,11 @@ async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_C
         started_at = clock.now()
         event = await Event.select().where(Event.id == event_id).first()
         assert event is not None
+        await report("loading", 0)
         problem, context = await _load_problem(event)
+        await report("pairing", 20)
         proposals = matching.assign_interviews(problem)
+        await report("writing", 70)
         created = await _save(proposals, event, context, run_id, organizer_mailbox, clock)
         metrics = _metrics(problem, proposals, created)
         await MatchRun.update({

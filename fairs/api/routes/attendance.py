@@ -1,4 +1,4 @@
-"""Registrations, matching runs and interview slots."""
+"""Registrations and interview slots."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from fairs.api.schemas import (
     AssistedRegistrationIn,
     InterviewAnswerIn,
     InterviewOut,
-    MatchRunOut,
     RegistrationOut,
     convert,
 )
-from fairs.api.security import AnyRequest, actor_of, attendee, organizer, role, signed_in
-from fairs.services import calendar, interviews, matching, registrations
+from fairs.api.security import AnyRequest, actor_of, attendee, role, signed_in
+from fairs.services import calendar, interviews, registrations
 
 CALENDAR = "text/calendar; charset=utf-8"
 
@@ -72,22 +71,6 @@ class AttendanceController(Controller):
     async def accept_offer(self, request: AnyRequest, registration_id: FromPath[int]) -> RegistrationOut:
         row = await registrations.accept_offer(actor_of(request), registration_id, request.app.state.clock)
         return convert(row, RegistrationOut)
-
-    @post("/events/{event_id:int}/match-runs", guards=[organizer], status_code=202,
-          description="Start matching: a worker assigns registered attendees to interview slots.")
-    async def start_matching(self, request: AnyRequest, event_id: FromPath[int]) -> Response[MatchRunOut]:
-        actor = actor_of(request)
-        state = request.app.state
-
-        async def write() -> MatchRunOut:
-            row = await matching.start_match_run(actor, event_id, state.queue, state.clock)
-            return convert(row, MatchRunOut)
-
-        return await idempotent(request, actor, 202, write, state.clock.now())
-
-    @get("/match-runs/{run_id:int}", guards=[organizer])
-    async def get_match_run(self, request: AnyRequest, run_id: FromPath[int]) -> MatchRunOut:
-        return convert(await matching.get_match_run(actor_of(request), run_id), MatchRunOut)
 
     @get("/interviews", guards=[role("attendee", "employer", "organizer")],
          description="My interview slots (attendee), my organization's schedule (employer), or all (organizer).")
