@@ -226,3 +226,20 @@ WAITLISTS = RuleSet(
     ),
     replacing=True,
 )
+
+
+MATCHING = RuleSet(
+    checks=(
+        CheckRule("match_override", "match_override_kind", _one_of("kind", "pin", "forbid")),
+        CheckRule("attendee", "attendee_commute", "{row}max_commute_km IS NULL OR {row}max_commute_km >= 0"),
+        CheckRule("position", "position_ages", "{row}min_age IS NULL OR {row}max_age IS NULL OR "
+                                               "{row}min_age <= {row}max_age"),
+    ),
+    unique_indexes=(
+        UniqueIndex("match_override", "match_override_once", ("event", "attendee", "organization")),
+    ),
+    indexes=(
+        ("match_override", "match_override_by_event", ("event",)),
+        ("interview_slot", "interview_by_event", ("event", "status")),
+    ),
+)

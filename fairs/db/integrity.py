@@ -8,10 +8,11 @@ import sqlite3
 import asyncpg
 
 from fairs.core.errors import Conflict
-from fairs.db.constraints import BOOTHS, FOUNDATION, INTERVIEW_NO_OVERLAP, WAITLISTS
+from fairs.db.constraints import BOOTHS, FOUNDATION, INTERVIEW_NO_OVERLAP, MATCHING, WAITLISTS
 
-CHECKS = FOUNDATION.checks + BOOTHS.checks + WAITLISTS.checks
-UNIQUE_INDEXES = FOUNDATION.unique_indexes + BOOTHS.unique_indexes + WAITLISTS.unique_indexes
+CHECKS = FOUNDATION.checks + BOOTHS.checks + WAITLISTS.checks + MATCHING.checks
+UNIQUE_INDEXES = (FOUNDATION.unique_indexes + BOOTHS.unique_indexes + WAITLISTS.unique_indexes
+                  + MATCHING.unique_indexes)
 
 _MESSAGES = {
     "booth_reserved_once_per_event": ("booth", "this booth is already held or reserved for the event"),
@@ -19,6 +20,7 @@ _MESSAGES = {
     "interview_once_per_employer": ("organization", "already has an interview with this employer"),
     INTERVIEW_NO_OVERLAP: ("starts_at", "overlaps another interview of the attendee"),
     "booth_code_per_venue": ("code", "a booth with this code already exists at the venue"),
+    "match_override_once": ("attendee_id", "this pair already has a pin or a ban for the event"),
     "attendee_phone_key": ("phone", "an attendee with this phone number already exists"),
     "account_login_key": ("login", "this login is taken"),
     "organization_credit_code_key": ("credit_code", "an organization with this credit code already exists"),

@@ -72,6 +72,12 @@ class Attendee(Table, tablename="attendee"):
     skills = Array(Varchar(length=64))
     desired_industries = Array(Varchar(length=64))
     priority_groups = Array(Varchar(length=32))
+    birth_year = Integer(null=True, default=None)
+    certificates = Array(Varchar(length=64))
+    max_commute_km = Integer(null=True, default=None)
+    """How far from the home area (township/village) the attendee will travel to work."""
+    needs_food_lodging = Boolean(default=False)
+    wants_part_time = Boolean(default=False)
     language = Varchar(length=2, default="zh")
     consent_version = Varchar(length=32)
     consent_at = Timestamptz()
@@ -157,6 +163,9 @@ class Event(Table, tablename="event"):
     booths_per_organization = Integer(default=1)
     events_per_organization_per_month = Integer(null=True, default=None)
     capacity = Integer(null=True, default=None)
+    interview_blocks = JSON(default="[]")
+    """Blocks of the interview day as ``[[first slot, last slot], …]`` (e.g. morning and
+    afternoon); empty: one block, the whole day."""
     created_at = Timestamptz()
 
 
@@ -169,6 +178,11 @@ class Position(Table, tablename="position"):
     wage_min = Integer(null=True, default=None)
     wage_max = Integer(null=True, default=None)
     work_location = Varchar(length=200, default="")
+    work_area = ForeignKey(Area, null=True, on_delete=OnDelete.restrict)
+    """Where the work is (its coordinates measure commutes); none: not said."""
+    min_age = Integer(null=True, default=None)
+    max_age = Integer(null=True, default=None)
+    required_certificates = Array(Varchar(length=64))
     provides_food_lodging = Boolean(default=False)
     accepts_older_workers = Boolean(default=False)
     part_time = Boolean(default=False)
@@ -185,6 +199,10 @@ class Registration(Table, tablename="registration"):
     station = ForeignKey(ServiceStation, null=True, on_delete=OnDelete.restrict)
     channel = Varchar(length=8, default="self")
     offer_expires_at = Timestamptz(null=True, default=None)
+    ranked_organizations = Array(Integer())
+    """Employers the attendee would most like to meet at this event, best first."""
+    available_blocks = Array(Integer(), null=True, default=None)
+    """Indexes of the event's interview blocks the attendee can come to; none: all."""
     created_at = Timestamptz()
 
 
@@ -200,6 +218,8 @@ class Participation(Table, tablename="participation"):
     flags = Array(Varchar(length=200))
     reason = Text(default="")
     decided_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    available_blocks = Array(Integer(), null=True, default=None)
+    """Indexes of the event's interview blocks the employer interviews in; none: all."""
     created_at = Timestamptz()
     decided_at = Timestamptz(null=True, default=None)
 
@@ -276,6 +296,19 @@ class MatchRun(Table, tablename="match_run"):
     finished_at = Timestamptz(null=True, default=None)
 
 
+class MatchOverride(Table, tablename="match_override"):
+    """An organizer's decision about one pair before a run: ``pin`` (they must meet, if at all
+    possible) or ``forbid`` (never)."""
+
+    event = ForeignKey(Event, on_delete=OnDelete.cascade)
+    attendee = ForeignKey(Attendee, on_delete=OnDelete.cascade)
+    organization = ForeignKey(Organization, on_delete=OnDelete.cascade)
+    kind = Varchar(length=8)
+    reason = Text(default="")
+    created_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+
+
 class InterviewSlot(Table, tablename="interview_slot"):
     event = ForeignKey(Event, on_delete=OnDelete.restrict)
     organization = ForeignKey(Organization, on_delete=OnDelete.restrict)
@@ -288,6 +321,9 @@ class InterviewSlot(Table, tablename="interview_slot"):
     ends_at = Timestamptz()
     status = Varchar(length=16, default="proposed")
     fit_score = Integer(default=0)
+    fit_parts = JSON(default="{}")
+    """The score's parts when the pair was made (skills, industry_wish, commute, conditions,
+    own_ranking): why this pairing."""
     created_at = Timestamptz()
 
 
@@ -350,6 +386,7 @@ TABLES: list[type[Table]] = [
     BoothReservation,
     WaitlistEntry,
     MatchRun,
+    MatchOverride,
     InterviewSlot,
     CalendarItem,
     Outbox,

@@ -1,0 +1,20 @@
+"""Matching: pin-or-ban kinds, one override per pair, sane ages and commutes (MATCHING)."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+from fairs.db.constraints import MATCHING
+from fairs.db.migrations.m0002_constraints import apply_rules
+
+ID = "2026-11-26T22:10:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "matching constraints"
+
+
+async def forwards() -> MigrationManager:
+    manager = MigrationManager(migration_id=ID, app_name="fairs", description=DESCRIPTION)
+
+    async def add_rules() -> None:  # add_raw awaits only coroutine functions, not lambdas returning one
+        await apply_rules(MATCHING)
+
+    manager.add_raw(add_rules)
+    return manager
