@@ -39,6 +39,14 @@ class Settings:
     base_url: str = ""
     organizer_mailbox: str = "fairs-noreply@example.org"
     password_hash_cost: str = "standard"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    mail_from: str = ""
+    sms_gateway_url: str = ""
+    sms_gateway_token: str = field(default="", repr=False)
 
     @property
     def database_engine(self) -> str:
@@ -99,6 +107,17 @@ class Settings:
         if cost == "fast" and environment == "production":
             raise SettingsError("FAIRS_PASSWORD_HASH_COST=fast is refused when FAIRS_ENV=production")
 
+        smtp_security = get("SMTP_SECURITY", "starttls").lower()
+        if smtp_security not in ("none", "starttls", "tls"):
+            raise SettingsError(f"FAIRS_SMTP_SECURITY must be none, starttls or tls, got {smtp_security!r}")
+        sms_gateway_url = get("SMS_GATEWAY_URL", "")
+        if sms_gateway_url and not sms_gateway_url.startswith(("http://", "https://")):
+            raise SettingsError("FAIRS_SMS_GATEWAY_URL must start with http:// or https:// (or be empty)")
+        organizer_mailbox = get("ORGANIZER_MAILBOX", "fairs-noreply@example.org")
+        mail_from = get("MAIL_FROM", "") or organizer_mailbox
+        if "@" not in mail_from:
+            raise SettingsError("FAIRS_MAIL_FROM must be an e-mail address (optionally with a name)")
+
         return cls(
             environment=environment,
             var_dir=var_dir,
@@ -112,8 +131,16 @@ class Settings:
             db_pool_size=_integer(get("DB_POOL_SIZE", "10"), "FAIRS_DB_POOL_SIZE", 1, 500),
             booth_hold_minutes=_integer(get("BOOTH_HOLD_MINUTES", "15"), "FAIRS_BOOTH_HOLD_MINUTES", 1, 1440),
             base_url=get("BASE_URL", "").rstrip("/"),
-            organizer_mailbox=get("ORGANIZER_MAILBOX", "fairs-noreply@example.org"),
+            organizer_mailbox=organizer_mailbox,
             password_hash_cost=cost,
+            smtp_host=get("SMTP_HOST", ""),
+            smtp_port=_integer(get("SMTP_PORT", "587"), "FAIRS_SMTP_PORT", 1, 65535),
+            smtp_security=smtp_security,
+            smtp_username=get("SMTP_USERNAME", ""),
+            smtp_password=get("SMTP_PASSWORD", ""),
+            mail_from=mail_from,
+            sms_gateway_url=sms_gateway_url,
+            sms_gateway_token=get("SMS_GATEWAY_TOKEN", ""),
         )
 
     def with_secret_key(self) -> Settings:

@@ -18,6 +18,7 @@ from fairs.db.engine import open_pool
 from fairs.db.migrate import pending_migrations
 from fairs.services import allocation, booths, matching, outbox, waitlist
 from fairs.services.context import SYSTEM_CLOCK
+from fairs.services.delivery import senders_from
 from fairs.services.progress import reporter
 from fairs.services.queue import ArqQueue, redis_settings
 from fairs.settings import get_settings
@@ -36,7 +37,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         raise RuntimeError(f"the database lacks migrations {pending}; run `fairs migrate` first")
     ctx["settings"] = settings
     ctx["clock"] = SYSTEM_CLOCK
-    ctx["sender"] = outbox.FolderSender(settings.var_dir / "outbox")
+    ctx["sender"] = senders_from(settings)  # SMTP / SMS gateway when configured, else files under var/outbox
     waitlist.use_queue(ArqQueue(ctx["redis"]))
     engine = Organization._meta.db
     ctx["owns_pool"] = engine.engine_type == "postgres" and engine.pool is None

@@ -129,3 +129,38 @@ async def claim_row(table: type[Table], row_id: int, condition: str) -> bool:
     lock = "" if is_sqlite(engine()) else " FOR UPDATE SKIP LOCKED"
     rows = await table.raw(f"SELECT id FROM {table._meta.tablename} WHERE id = {{}} AND {condition}{lock}", row_id)
     return bool(rows)
+
+
+async def new_ids(table: type[Table], count: int) -> list[int]:
+    """``count`` fresh ids for rows of ``table`` written in bulk by :func:`copy_rows` (which
+    returns nothing). PostgreSQL draws them from the table's sequence; SQLite counts on from
+    the largest id, which is safe inside its IMMEDIATE transaction."""
+    if count <= 0:
+        return []
+    name = table._meta.tablename
+    if is_sqlite(engine()):
+        rows = await table.raw(f"SELECT coalesce(max(id), 0) AS last FROM {name}")
+        last = int(rows[0]["last"])
+        return list(range(last + 1, last + 1 + count))
+    rows = await table.raw(f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) AS id "
+                           "FROM generate_series(1, {})", count)
+    return [int(r["id"]) for r in rows]
+
+
+async def copy_rows(table: type[Table], columns: Sequence[str], records: Sequence[Sequence[Any]]) -> None:
+    """Write many rows at once inside the open write transaction: PostgreSQL's binary ``COPY``
+    (tens of thousands of rows a second more than INSERT), SQLite's ``executemany``. Values
+    must already be what the driver takes (lists for arrays, JSON as text, aware datetimes)."""
+    if not records:
+        return
+    db = engine()
+    transaction = db.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("copy_rows() needs an open write_transaction()")
+    name = table._meta.tablename
+    if is_sqlite(db):
+        marks = ", ".join("?" for _ in columns)
+        await transaction.connection.executemany(
+            f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", [tuple(r) for r in records])
+        return
+    await transaction.connection.copy_records_to_table(name, columns=list(columns), records=records)

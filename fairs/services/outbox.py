@@ -78,11 +78,22 @@ async def _deliver(sender: Sender, pending: list[dict[str, object]], clock: Cloc
                 await sender.send(message)
             except Exception as error:  # noqa: BLE001 - any failure of the channel is retried later
                 failed += 1
+                # a permanent refusal (no such mailbox, a number the gateway rejects) is not retried
+                attempts = MAX_ATTEMPTS if type(error).__name__ == "PermanentDeliveryError" else Outbox.attempts + 1
                 log.warning("outbox message %s failed: %s", message["id"], type(error).__name__)
-                await Outbox.update({Outbox.attempts: Outbox.attempts + 1,
-                                     Outbox.last_error: type(error).__name__}).where(Outbox.id == message["id"])
+                await Outbox.update({Outbox.attempts: attempts, Outbox.last_error: _error_text(error)}).where(
+                    Outbox.id == message["id"])
                 continue
             sent += 1
             await Outbox.update({Outbox.attempts: Outbox.attempts + 1, Outbox.sent_at: clock.now()}).where(
                 Outbox.id == message["id"])
     return {"sent": sent, "failed": failed}
+
+
+def _error_text(error: BaseException) -> str:
+    """What is kept of a failure: its class, and its message for the delivery errors, whose
+    messages carry status codes only (never an address, a number or a body)."""
+    name = type(error).__name__
+    if name.endswith("DeliveryError"):
+        return f"{name}: {error}"[:500]
+    return name

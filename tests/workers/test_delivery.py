@@ -1,0 +1,54 @@
+"""The outbox relay with the real senders: invitations of a matching run arrive at an SMTP
+server on loopback; a permanent refusal is not retried; nothing is sent twice."""
+
+from __future__ import annotations
+
+import email
+from email.policy import default
+
+from fairs.db.tables import Attendee, Outbox
+from fairs.services import matching, outbox
+from fairs.services.delivery import PermanentDeliveryError, SmtpSender, SmtpSettings
+from tests.delivery.conftest import HOST, mail_server
+from tests.support import factories as f
+
+
+async def test_a_runs_invitations_arrive_once_each_at_the_smtp_server(client, clock):
+    ready = await f.fair_ready_for_matching(client, attendees=3)
+    await Attendee.update({Attendee.email: "wang@example.org"}).where(Attendee.id > 0)
+    run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
+    await matching.run_match(run["id"], "hr-fair@example.org", clock)
+    invitations = await Outbox.count().where(Outbox.idempotency_key.like("interview-invite:%"))
+    assert invitations == 3
+    async with mail_server() as server:
+        sender = SmtpSender(SmtpSettings(host=HOST, port=server.port, security="none", mail_from="hr-fair@example.org",
+                                         timeout=5), clock=clock)
+        first = await outbox.deliver_pending(sender, clock)
+        again = await outbox.deliver_pending(sender, clock)
+        arrived = [email.message_from_bytes(a.content, policy=default) for a in server.mailbox.arrivals]
+    assert first["sent"] >= 3 and first["failed"] == 0 and again == {"sent": 0, "failed": 0}
+    calendars = [m for m in arrived if any(p.get_content_type() == "text/calendar" for p in m.walk())]
+    assert len(calendars) == 3
+    assert {m["To"] for m in calendars} == {"wang@example.org"}
+    assert len({m["Message-ID"] for m in calendars}) == 3
+
+
+async def test_a_permanent_refusal_is_kept_and_not_retried(client, clock):
+    ready = await f.fair_ready_for_matching(client, attendees=1)
+    run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
+    await matching.run_match(run["id"], "hr-fair@example.org", clock)
+    calls = []
+
+    class Refusing:
+        async def send(self, message):
+            calls.append(message["id"])
+            raise PermanentDeliveryError("gateway answered 400")
+
+    assert (await outbox.deliver_pending(Refusing(), clock))["failed"] >= 1
+    refused = await Outbox.select(Outbox.attempts, Outbox.last_error, Outbox.sent_at).where(
+        Outbox.idempotency_key.like("interview-invite:%")).first()
+    assert refused == {"attempts": outbox.MAX_ATTEMPTS, "sent_at": None,
+                       "last_error": "PermanentDeliveryError: gateway answered 400"}
+    tried = len(calls)
+    await outbox.deliver_pending(Refusing(), clock)
+    assert len(calls) == tried  # given up on: not tried again
