@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal, TypeVar
 
 import msgspec
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 Text = Annotated[str, Meta(max_length=200)]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -14,6 +14,8 @@ Tag = Annotated[str, Meta(min_length=1, max_length=64)]
 Login = Annotated[str, Meta(min_length=3, max_length=100, pattern=r"^[A-Za-z0-9_.@+-]+$")]
 Password = Annotated[str, Meta(min_length=8, max_length=200)]
 Id = Annotated[int, Meta(ge=1)]
+Block = tuple[int, int]
+"""An interview block: its first and last slot (inclusive), indexes into the event's slot grid."""
 
 
 class Problem(Struct):
@@ -69,6 +71,14 @@ class AttendeeIn(Struct, forbid_unknown_fields=True):
     desired_industries: Annotated[list[Tag], Meta(max_length=20)] = []
     priority_groups: Annotated[list[Tag], Meta(max_length=10)] = []
     language: Literal["zh", "en"] = "zh"
+    birth_year: int | None = None
+    """From 1930 to 14 years before this year; none: not said."""
+    certificates: list[Tag] = []
+    """Certificates held (up to 20), e.g. 电工证, forklift: positions may require them."""
+    max_commute_km: int | None = None
+    """How far from home the person will travel to work (0–500 km); none: no limit."""
+    needs_food_lodging: bool = False
+    wants_part_time: bool = False
 
 
 class AttendeeSignUp(Struct, forbid_unknown_fields=True):
@@ -179,10 +189,17 @@ class EventIn(Struct, forbid_unknown_fields=True):
     booths_per_organization: Annotated[int, Meta(ge=1, le=50)] = 1
     events_per_organization_per_month: Annotated[int, Meta(ge=1, le=100)] | None = None
     capacity: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
+    interview_blocks: list[Block] = []
+    """Parts of the interview day (e.g. morning and afternoon) as `[[first slot, last slot], ...]`: slot
+    indexes of the grid of `interview_slot_minutes` from `starts_at`, ascending, not overlapping.
+    Empty: one block, the whole day."""
 
 
-class EventStatusIn(Struct, forbid_unknown_fields=True):
-    status: Literal["published", "closed", "cancelled"]
+class EventChangeIn(Struct, forbid_unknown_fields=True):
+    status: Literal["published", "closed", "cancelled"] | None = None
+    interview_blocks: list[Block] | None = None
+    """Replaces the blocks (see EventIn). Fewer blocks than before only while no registration or
+    employer has chosen one of those that would go."""
 
 
 class EventOut(Struct):
@@ -204,6 +221,7 @@ class EventOut(Struct):
     booths_per_organization: int
     events_per_organization_per_month: int | None
     capacity: int | None
+    interview_blocks: list[Block]
 
 
 class BoothStateOut(Struct):
@@ -243,6 +261,13 @@ class PositionIn(Struct, forbid_unknown_fields=True):
     accepts_older_workers: bool = False
     part_time: bool = False
     description: Annotated[str, Meta(max_length=5000)] = ""
+    work_area_id: Id | None = None
+    """Where the work is (an area, as for an attendee's `home_area_id`): commutes are measured to it."""
+    min_age: int | None = None
+    """Age limits, 16–80 (min_age ≤ max_age); none: no limit."""
+    max_age: int | None = None
+    required_certificates: list[Tag] = []
+    """Certificates a candidate must hold (up to 20)."""
 
 
 class PositionOut(Struct):
@@ -259,6 +284,10 @@ class PositionOut(Struct):
     accepts_older_workers: bool
     part_time: bool
     description: str
+    work_area: int | None
+    min_age: int | None
+    max_age: int | None
+    required_certificates: list[str]
 
 
 class HoldIn(Struct, forbid_unknown_fields=True):
@@ -283,8 +312,25 @@ class ReservationOut(Struct):
 
 # --- registrations and interviews -----------------------------------------------------------
 
+class RegistrationIn(Struct, forbid_unknown_fields=True):
+    ranked_organizations: list[int] = []
+    """Up to 5 employers (organization ids taking part in the event) I most want to meet, best first."""
+    available_blocks: list[int] | None = None
+    """Indexes of the event's `interview_blocks` I can come to (0 when the event has none); none: all."""
+
+
 class AssistedRegistrationIn(Struct, forbid_unknown_fields=True):
     attendee: AttendeeIn
+    ranked_organizations: list[int] = []
+    """As in RegistrationIn."""
+    available_blocks: list[int] | None = None
+
+
+class RegistrationChangeIn(Struct, forbid_unknown_fields=True):
+    ranked_organizations: list[int] | UnsetType = UNSET
+    """Replaces the ranking (`[]` clears it); left out: unchanged."""
+    available_blocks: list[int] | None | UnsetType = UNSET
+    """Replaces the blocks; `null`: all blocks; left out: unchanged."""
 
 
 class RegistrationOut(Struct):
@@ -298,6 +344,8 @@ class RegistrationOut(Struct):
     created_at: datetime
     event_title: str
     event_starts_at: datetime
+    ranked_organizations: list[int]
+    available_blocks: list[int] | None
 
 
 class ProgressOut(Struct):
@@ -413,13 +461,27 @@ class AttendeeOut(Struct):
     priority_groups: list[str]
     language: str
     created_at: datetime
+    birth_year: int | None
+    certificates: list[str]
+    max_commute_km: int | None
+    needs_food_lodging: bool
+    wants_part_time: bool
 
 
 class AttendeeChangeIn(Struct, forbid_unknown_fields=True):
+    """Fields left out (or `null` where `null` has no meaning of its own) stay as they are."""
+
     skills: Annotated[list[Tag], Meta(max_length=30)] | None = None
     desired_industries: Annotated[list[Tag], Meta(max_length=20)] | None = None
     priority_groups: Annotated[list[Tag], Meta(max_length=10)] | None = None
     home_area_id: Id | None = None
+    birth_year: int | None | UnsetType = UNSET
+    """`null` forgets it."""
+    certificates: list[Tag] | None = None
+    max_commute_km: int | None | UnsetType = UNSET
+    """`null`: no limit."""
+    needs_food_lodging: bool | None = None
+    wants_part_time: bool | None = None
 
 
 class AreaFiguresOut(Struct):
@@ -456,6 +518,12 @@ class ParticipationOut(Struct):
     reason: str
     created_at: datetime
     decided_at: datetime | None
+    available_blocks: list[int] | None
+
+
+class AvailabilityIn(Struct, forbid_unknown_fields=True):
+    available_blocks: list[int] | None
+    """Indexes of the event's `interview_blocks` we interview in (0 when the event has none); `null`: all."""
 
 
 class BlockIn(Struct, forbid_unknown_fields=True):
@@ -557,6 +625,32 @@ class WaitlistOut(Struct):
     reservation: int | None
     created_at: datetime
     offered_at: datetime | None
+
+
+# --- interview matching ---------------------------------------------------------------------
+
+class MatchOverrideIn(Struct, forbid_unknown_fields=True):
+    attendee_id: Id
+    """A person registered for the event."""
+    organization_id: Id
+    """An employer approved to take part in the event."""
+    kind: Literal["pin", "forbid"]
+    """pin: propose this pair whenever it can be; forbid: never."""
+    reason: Annotated[str, Meta(max_length=1000)]
+    """Why (kept with the decision; required)."""
+
+
+class MatchOverrideOut(Struct):
+    id: int
+    event: int
+    attendee: int
+    attendee_name: str
+    organization: int
+    organization_name: str
+    kind: str
+    reason: str
+    created_by: int | None
+    created_at: datetime
 
 
 def convert(value: object, kind: type[T]) -> T:

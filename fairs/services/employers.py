@@ -8,7 +8,12 @@ from typing import Any
 from fairs.core.errors import InvalidInput, NotFound
 from fairs.db.tables import Organization, Position
 from fairs.db.transactions import write_transaction
+from fairs.services.areas import area_for
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
+from fairs.services.people import certificate_tags
+
+YOUNGEST_WORKER, OLDEST_WORKER = 16, 80
+"""Age limits a position may state."""
 
 
 def own_organization(actor: Actor) -> int:
@@ -30,6 +35,10 @@ class PositionSpec:
     accepts_older_workers: bool = False
     part_time: bool = False
     description: str = ""
+    work_area_id: int | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    required_certificates: tuple[str, ...] = ()
 
 
 def _validate(spec: PositionSpec) -> None:
@@ -45,11 +54,20 @@ def _validate(spec: PositionSpec) -> None:
             raise InvalidInput("must not be negative", name)
     if spec.wage_min is not None and spec.wage_max is not None and spec.wage_min > spec.wage_max:
         raise InvalidInput("must not be below wage_min", "wage_max")
+    for name in ("min_age", "max_age"):
+        value = getattr(spec, name)
+        if value is not None and not YOUNGEST_WORKER <= value <= OLDEST_WORKER:
+            raise InvalidInput(f"must be between {YOUNGEST_WORKER} and {OLDEST_WORKER}", name)
+    if spec.min_age is not None and spec.max_age is not None and spec.min_age > spec.max_age:
+        raise InvalidInput("must not be below min_age", "max_age")
+    certificate_tags(spec.required_certificates, "required_certificates")
 
 
 async def create_position(actor: Actor, spec: PositionSpec, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
     organization_id = own_organization(actor)
     _validate(spec)
+    if spec.work_area_id is not None:
+        await area_for(spec.work_area_id, "work_area_id")
     async with write_transaction():
         row = Position(
             organization=organization_id, title=spec.title.strip(), industry=spec.industry.strip(),
@@ -57,7 +75,10 @@ async def create_position(actor: Actor, spec: PositionSpec, clock: Clock = SYSTE
             wage_max=spec.wage_max, work_location=spec.work_location,
             provides_food_lodging=spec.provides_food_lodging,
             accepts_older_workers=spec.accepts_older_workers, part_time=spec.part_time,
-            description=spec.description, created_at=clock.now(),
+            description=spec.description, work_area=spec.work_area_id, min_age=spec.min_age,
+            max_age=spec.max_age, required_certificates=certificate_tags(spec.required_certificates,
+                                                                         "required_certificates"),
+            created_at=clock.now(),
         )
         await row.save()
     return row.to_dict()

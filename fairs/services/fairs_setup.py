@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,18 +13,21 @@ from piccolo.columns.combination import Or
 
 from fairs.core import states
 from fairs.core.booth_rows import BoothRow
-from fairs.core.errors import InvalidInput, NotFound
-from fairs.db.tables import Booth, CalendarItem, Campaign, Event, InterviewSlot, Venue
-from fairs.db.transactions import write_transaction
+from fairs.core.errors import Conflict, InvalidInput, NotFound
+from fairs.core.slots import TimeSlot, interview_slots
+from fairs.db.tables import Booth, CalendarItem, Campaign, Event, InterviewSlot, Participation, Registration, Venue
+from fairs.db.transactions import lock_rows, write_transaction
 from fairs.services import scope
 from fairs.services.areas import area_for, writable_area
 from fairs.services.calendar import add_item
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.floorplans import import_plan
+from fairs.services.participation import block_count
 
 CAMPAIGN_KINDS = ("village_tour", "festival", "other")
 MAIN_PLAN = "主平面图 Main floor"
 EVENT_KINDS = ("onsite_fair", "village_stop", "online_fair", "training")
+MAX_INTERVIEW_BLOCKS = 24
 
 
 def require_organizer(actor: Actor) -> None:
@@ -161,6 +165,34 @@ class EventSpec:
     booths_per_organization: int = 1
     events_per_organization_per_month: int | None = None
     capacity: int | None = None
+    interview_blocks: tuple[tuple[int, int], ...] = ()
+
+
+def _slot_grid(starts_at: datetime, ends_at: datetime, minutes: int, timezone: str) -> list[TimeSlot]:
+    zone = ZoneInfo(timezone)
+    return interview_slots(starts_at.astimezone(zone), ends_at.astimezone(zone), minutes)
+
+
+def _interview_blocks(blocks: Sequence[Sequence[int]], grid: list[TimeSlot]) -> list[list[int]]:
+    """Blocks ``[first, last]`` (slot indexes, inclusive) inside the grid, ascending and not
+    overlapping; gaps between them (a lunch break) are allowed."""
+    if len(blocks) > MAX_INTERVIEW_BLOCKS:
+        raise InvalidInput(f"at most {MAX_INTERVIEW_BLOCKS} blocks", "interview_blocks")
+    if blocks and not grid:
+        raise InvalidInput("the event is shorter than one interview slot", "interview_blocks")
+    result: list[list[int]] = []
+    for i, (first, last) in enumerate(blocks):
+        field = f"interview_blocks[{i}]"
+        if first > last:
+            raise InvalidInput("the first slot must not come after the last", field)
+        if first < 0 or last >= len(grid):
+            span = f"{grid[0].starts_at:%H:%M}–{grid[-1].ends_at:%H:%M}"
+            raise InvalidInput(f"must lie within slots 0–{len(grid) - 1} ({span})", field)
+        if result and first <= result[-1][1]:
+            raise InvalidInput(f"must start after the block before it ends (slot {result[-1][1]}): blocks go in "
+                               "time order and do not overlap", field)
+        result.append([first, last])
+    return result
 
 
 async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOCK,
@@ -207,6 +239,8 @@ async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOC
         area_id, area_field = spec.area_id, "area_id"
     await writable_area(actor, area_id, area_field)
     timezone = _zone(timezone or default_timezone, "timezone")
+    blocks = _interview_blocks(spec.interview_blocks, _slot_grid(spec.starts_at, spec.ends_at,
+                                                                 spec.interview_slot_minutes, timezone))
     async with write_transaction():
         row = Event(
             campaign=spec.campaign_id, venue=spec.venue_id, area=area_id, kind=spec.kind, title=spec.title.strip(),
@@ -215,7 +249,7 @@ async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOC
             interviews_per_attendee=spec.interviews_per_attendee, booth_mode=spec.booth_mode,
             applications_close_at=spec.applications_close_at, booths_per_organization=spec.booths_per_organization,
             events_per_organization_per_month=spec.events_per_organization_per_month, capacity=spec.capacity,
-            created_at=clock.now(),
+            interview_blocks=blocks, created_at=clock.now(),
         )
         await row.save()
         await add_item("fair_event", clock, event_id=int(row.id))
@@ -223,17 +257,49 @@ async def create_event(actor: Actor, spec: EventSpec, clock: Clock = SYSTEM_CLOC
 
 
 async def change_event_status(actor: Actor, event_id: int, wanted: str, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
+    return await change_event(actor, event_id, wanted, None, clock)
+
+
+async def change_event(actor: Actor, event_id: int, status: str | None,
+                       interview_blocks: Sequence[Sequence[int]] | None, clock: Clock = SYSTEM_CLOCK
+                       ) -> dict[str, Any]:
+    """Move the event to ``status`` and/or replace its interview blocks, in one transaction
+    (``None``: unchanged). Blocks are checked against the event's slot grid; an event keeps
+    at least as many blocks as the highest one an active registration or an employer chose."""
     require_organizer(actor)
     async with write_transaction():
-        event = await Event.select(Event.status).where(
-            Event.id == event_id, scope.writable(actor, Event.area)).first()
+        event = await Event.select(
+            Event.status, Event.starts_at, Event.ends_at, Event.interview_slot_minutes, Event.timezone,
+        ).where(Event.id == event_id, scope.writable(actor, Event.area)).first()
         if event is None:
             raise NotFound("no such event", field="event_id")
-        states.move("event", event["status"], wanted)
-        await Event.update({Event.status: wanted}).where(Event.id == event_id)
-        if wanted == "cancelled":
-            await _cancel_calendar_entries(event_id, clock)
+        if interview_blocks is not None:
+            await _change_blocks(event_id, event, interview_blocks)
+        if status is not None:
+            states.move("event", event["status"], status)
+            await Event.update({Event.status: status}).where(Event.id == event_id)
+            if status == "cancelled":
+                await _cancel_calendar_entries(event_id, clock)
     return await get_event(event_id, actor)
+
+
+async def _change_blocks(event_id: int, event: dict[str, Any], wanted: Sequence[Sequence[int]]) -> None:
+    if event["status"] in ("closed", "cancelled"):
+        raise Conflict(f"the event is {event['status']}; its interview blocks no longer change",
+                       field="interview_blocks", code="event_not_open")
+    blocks = _interview_blocks(wanted, _slot_grid(event["starts_at"], event["ends_at"],
+                                                  event["interview_slot_minutes"], event["timezone"]))
+    await lock_rows(Event, [event_id])
+    chosen = [row["available_blocks"] for row in await Registration.select(Registration.available_blocks).where(
+        Registration.event == event_id, Registration.available_blocks.is_not_null(),
+        Registration.status.not_in(["cancelled", "expired"]))]
+    chosen += [row["available_blocks"] for row in await Participation.select(Participation.available_blocks).where(
+        Participation.event == event_id, Participation.available_blocks.is_not_null())]
+    highest = max((index for indexes in chosen for index in indexes), default=-1)
+    if highest >= block_count(blocks):
+        raise Conflict(f"block {highest} is chosen by registrations or employers; keep at least {highest + 1} "
+                       "blocks", field="interview_blocks", code="interview_blocks_in_use")
+    await Event.update({Event.interview_blocks: blocks}).where(Event.id == event_id)
 
 
 async def _cancel_calendar_entries(event_id: int, clock: Clock) -> None:
@@ -268,7 +334,7 @@ def _visible_events(actor: Actor | None) -> Any:
 
 
 async def get_event(event_id: int, actor: Actor | None = None) -> dict[str, Any]:
-    event = await Event.select().where(Event.id == event_id, _visible_events(actor)).first()
+    event = await Event.select().where(Event.id == event_id, _visible_events(actor)).output(load_json=True).first()
     if event is None:
         raise NotFound("no such event", field="event_id")
     return _local(event)
@@ -276,7 +342,8 @@ async def get_event(event_id: int, actor: Actor | None = None) -> dict[str, Any]
 
 async def list_events(actor: Actor | None = None, campaign_id: int | None = None,
                       area_id: int | None = None) -> list[dict[str, Any]]:
-    query = Event.select().where(_visible_events(actor)).order_by(Event.starts_at).order_by(Event.id)
+    query = Event.select().where(_visible_events(actor)).order_by(Event.starts_at).order_by(Event.id).output(
+        load_json=True)
     if area_id is not None:
         area = await area_for(area_id, "area_id")
         query = query.where(scope.in_area(Event.area, area["path"]))

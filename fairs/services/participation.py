@@ -3,10 +3,14 @@
 Only approved employers hold, apply for, or are given booths. The organizer sees vetting
 flags (missing documents, postings that may discriminate) computed when the employer
 applies, and decides with a reason; a priority tier set here orders the allocation run.
+
+An approved employer says which of the event's interview blocks it interviews in; the same
+check (:func:`chosen_blocks`) serves attendees choosing blocks with their registration.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,7 +28,7 @@ from fairs.services.outbox import queue_message
 _COLUMNS = (Participation.id, Participation.event, Participation.organization,
             Participation.organization.name.as_alias("organization_name"), Participation.status,
             Participation.priority, Participation.documents, Participation.flags, Participation.reason,
-            Participation.created_at, Participation.decided_at)
+            Participation.created_at, Participation.decided_at, Participation.available_blocks)
 
 
 async def apply(actor: Actor, event_id: int, documents: tuple[str, ...], clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
@@ -88,6 +92,24 @@ async def decide(actor: Actor, participation_id: int, decision: str, reason: str
     return await get_participation(actor, participation_id)
 
 
+async def set_availability(actor: Actor, participation_id: int, available_blocks: Sequence[int] | None
+                           ) -> dict[str, Any]:
+    """The interview blocks of the event an approved employer interviews in (``None``: all).
+    The employer sets its own; organizers of the event's area may set it for them."""
+    async with write_transaction():
+        row = await _scoped(actor, Participation.select(Participation.status, Participation.event)).where(
+            Participation.id == participation_id).first()
+        if row is None:
+            raise NotFound("no such participation", field="participation_id")
+        if row["status"] != "approved":
+            raise Forbidden(f"the participation is {row['status']}: only approved employers interview",
+                            field="participation_id", code="not_approved")
+        blocks = await chosen_blocks(row["event"], available_blocks)
+        await Participation.update({Participation.available_blocks: blocks}).where(
+            Participation.id == participation_id)
+    return await get_participation(actor, participation_id)
+
+
 async def _within_monthly_limit(event_id: int, organization_id: int) -> None:
     """The event's limit on how many events one organization takes part in per calendar month."""
     event = await Event.select(Event.starts_at, Event.timezone, Event.events_per_organization_per_month).where(
@@ -104,6 +126,34 @@ async def _within_monthly_limit(event_id: int, organization_id: int) -> None:
     if taken >= limit:
         raise Conflict(f"this employer already takes part in {taken} events this month (limit {limit})",
                        field="participation_id", code="monthly_limit_reached")
+
+
+def block_count(interview_blocks: Sequence[Sequence[int]]) -> int:
+    """How many blocks an event's day has: no blocks given is one block, the whole day."""
+    return max(1, len(interview_blocks))
+
+
+async def chosen_blocks(event_id: int, chosen: Sequence[int] | None, field: str = "available_blocks"
+                        ) -> list[int] | None:
+    """Blocks of the event someone (an attendee, an employer) can come to, as stored: each
+    index once, ascending; ``None`` means all. Call inside the write transaction: the event
+    row is locked, so its blocks cannot shrink meanwhile."""
+    if chosen is None:
+        return None
+    if not chosen:
+        raise InvalidInput("name at least one block, or null for all of them", field)
+    await lock_rows(Event, [event_id])
+    event = await Event.select(Event.interview_blocks).where(Event.id == event_id).output(load_json=True).first()
+    if event is None:
+        raise NotFound("no such event", field="event_id")
+    count = block_count(event["interview_blocks"])
+    for i, index in enumerate(chosen):
+        if not 0 <= index < count:
+            known = f"0 to {count - 1}" if count > 1 else "0 (the event has one interview block)"
+            raise InvalidInput(f"must be a block of the event: {known}", f"{field}[{i}]")
+        if index in chosen[:i]:
+            raise InvalidInput("appears twice", f"{field}[{i}]")
+    return sorted(chosen)
 
 
 def _scoped(actor: Actor, query: Any) -> Any:

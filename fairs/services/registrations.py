@@ -1,18 +1,56 @@
-"""Attendees register for events: by themselves, or helped by service-station staff."""
+"""Attendees register for events: by themselves, or helped by service-station staff.
+
+With a registration the person may say which employers they most want to meet (up to five
+taking part in the event, best first) and which of the event's interview blocks they can come
+to; both can be changed later, and interview matching reads them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns.combination import Or
 
 from fairs.core import states
-from fairs.core.errors import Conflict, NotFound
-from fairs.db.tables import Attendee, Event, Registration
+from fairs.core.errors import Conflict, InvalidInput, NotFound
+from fairs.db.tables import Attendee, Event, Participation, Registration
 from fairs.db.transactions import write_transaction
 from fairs.services import scope, waitlist
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
-from fairs.services.people import AttendeeDetails, insert_attendee, validate_attendee
+from fairs.services.participation import chosen_blocks
+from fairs.services.people import KEEP, AttendeeDetails, Keep, insert_attendee, validate_attendee
+
+MAX_RANKED = 5
+ACTIVE = ("registered", "waitlisted", "offered", "checked_in")
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What the person tells the matching: employers to meet, best first (organization ids),
+    and the event's interview blocks they can come to (``None``: all)."""
+
+    ranked_organizations: tuple[int, ...] = ()
+    available_blocks: tuple[int, ...] | None = None
+
+
+async def _ranked(event_id: int, ranked: Sequence[int], field: str = "ranked_organizations") -> list[int]:
+    """At most MAX_RANKED distinct organizations approved to take part in the event."""
+    if len(ranked) > MAX_RANKED:
+        raise InvalidInput(f"at most {MAX_RANKED} employers", field)
+    for i, organization_id in enumerate(ranked):
+        if organization_id in ranked[:i]:
+            raise InvalidInput("appears twice", f"{field}[{i}]")
+    if not ranked:
+        return []
+    taking_part = {row["organization"] for row in await Participation.select(Participation.organization).where(
+        Participation.event == event_id, Participation.status == "approved",
+        Participation.organization.is_in(list(ranked)))}
+    for i, organization_id in enumerate(ranked):
+        if organization_id not in taking_part:
+            raise InvalidInput("this employer does not take part in the event", f"{field}[{i}]")
+    return list(ranked)
 
 
 async def _open_event(event_id: int) -> None:
@@ -24,7 +62,9 @@ async def _open_event(event_id: int) -> None:
 
 
 async def _register(attendee_id: int, event_id: int, actor: Actor, channel: str, clock: Clock,
-                    station_id: int | None = None) -> int:
+                    preferences: Preferences, station_id: int | None = None) -> int:
+    ranked = await _ranked(event_id, preferences.ranked_organizations)
+    blocks = await chosen_blocks(event_id, preferences.available_blocks)
     existing = await Registration.select(Registration.id).where(
         Registration.attendee == attendee_id, Registration.event == event_id,
         Registration.status.not_in(["cancelled", "expired"])).first()
@@ -33,29 +73,32 @@ async def _register(attendee_id: int, event_id: int, actor: Actor, channel: str,
                        code="registration_once_per_event", extra={"registration_id": existing["id"]})
     status = await waitlist.place_status(event_id)
     row = Registration(attendee=attendee_id, event=event_id, status=status, registered_by=actor.account_id,
-                       station=station_id, channel=channel, created_at=clock.now())
+                       station=station_id, channel=channel, ranked_organizations=ranked, available_blocks=blocks,
+                       created_at=clock.now())
     await row.save()
     return int(row.id)
 
 
-async def register_myself(actor: Actor, event_id: int, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
+async def register_myself(actor: Actor, event_id: int, clock: Clock = SYSTEM_CLOCK,
+                          preferences: Preferences = Preferences()) -> dict[str, Any]:
     if actor.role != "attendee" or actor.attendee_id is None:
         raise NotFound("not found")
     async with write_transaction():
         await _open_event(event_id)
-        registration_id = await _register(actor.attendee_id, event_id, actor, "self", clock)
+        registration_id = await _register(actor.attendee_id, event_id, actor, "self", clock, preferences)
     return await get_registration(actor, registration_id)
 
 
 async def register_on_behalf(actor: Actor, event_id: int, details: AttendeeDetails,
-                             clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
-    """Staff (or organizers) register a person; an existing attendee is found by phone.
+                             clock: Clock = SYSTEM_CLOCK, preferences: Preferences = Preferences()) -> dict[str, Any]:
+    """Staff (or organizers) register a person; an existing attendee is found by phone (and
+    kept as they are: the details given only create a new person).
 
     The person's consent is required and recorded with the staff account that took it.
     """
     if actor.role not in ("staff", "organizer"):
         raise NotFound("not found")
-    phone = validate_attendee(details, "attendee.")
+    phone = validate_attendee(details, "attendee.", clock)
     async with write_transaction():
         await _open_event(event_id)
         found = await Attendee.select(Attendee.id).where(Attendee.phone == phone).first()
@@ -63,7 +106,8 @@ async def register_on_behalf(actor: Actor, event_id: int, details: AttendeeDetai
             attendee_id = int(found["id"])
         else:
             attendee_id = await insert_attendee(details, clock, prefix="attendee.")
-        registration_id = await _register(attendee_id, event_id, actor, "staff", clock, actor.station_id)
+        registration_id = await _register(attendee_id, event_id, actor, "staff", clock, preferences,
+                                          actor.station_id)
     return await get_registration(actor, registration_id)
 
 
@@ -86,6 +130,7 @@ _COLUMNS = (
     Registration.id, Registration.event, Registration.attendee, Registration.status,
     Registration.channel, Registration.station, Registration.offer_expires_at, Registration.created_at,
     Registration.event.title.as_alias("event_title"), Registration.event.starts_at.as_alias("event_starts_at"),
+    Registration.ranked_organizations, Registration.available_blocks,
 )
 
 
@@ -134,3 +179,28 @@ async def accept_offer(actor: Actor, registration_id: int, clock: Clock = SYSTEM
     return await get_registration(actor, registration_id)
 
 
+async def change_preferences(actor: Actor, registration_id: int,
+                             ranked_organizations: Sequence[int] | Keep = KEEP,
+                             available_blocks: Sequence[int] | None | Keep = KEEP) -> dict[str, Any]:
+    """The person (or staff and organizers who may change their registrations) replaces the
+    ranking and/or the blocks (``KEEP``: unchanged), while the registration is active and the
+    event open."""
+    async with write_transaction():
+        row = await _visible(actor, Registration.select(Registration.status, Registration.event,
+                                                        Registration.event.status.as_alias("event_status")),
+                             for_change=True).where(Registration.id == registration_id).first()
+        if row is None:
+            raise NotFound("no such registration", field="registration_id")
+        if row["status"] not in ACTIVE:
+            raise Conflict(f"the registration is {row['status']}", field="registration_id",
+                           code="registration_not_active")
+        if row["event_status"] != "published":
+            raise Conflict("the event is no longer open", field="event_id", code="event_not_open")
+        changes: dict[Any, Any] = {}
+        if not isinstance(ranked_organizations, Keep):
+            changes[Registration.ranked_organizations] = await _ranked(row["event"], ranked_organizations)
+        if not isinstance(available_blocks, Keep):
+            changes[Registration.available_blocks] = await chosen_blocks(row["event"], available_blocks)
+        if changes:
+            await Registration.update(changes).where(Registration.id == registration_id)
+    return await get_registration(actor, registration_id)

@@ -195,3 +195,22 @@ async def fair_ready_for_matching(client: Any, attendees: int = 2, interviewers:
         assert response.status_code == 201, response.text
         people.append(headers)
     return {"organizer": organizer, "event_id": event_id, "employer": welders, "attendees": people}
+
+
+async def fair_with_blocks(client: Any, blocks: list[list[int]] | None = None, employers: int = 2) -> dict[str, Any]:
+    """published_fair (three 20-minute slots, 09:00–10:00) cut into interview blocks (by
+    default morning-early [0, 0] and later [1, 2]), with ``employers`` approved employers
+    (`employer1`…)."""
+    organizer = await sign_in_organizer(client)
+    fair = await published_fair(client, organizer)
+    event_id = fair["event"]["id"]
+    changed = await client.patch(f"/events/{event_id}", headers=organizer,
+                                 json={"interview_blocks": [[0, 0], [1, 2]] if blocks is None else blocks})
+    assert changed.status_code == 200, changed.text
+    headers, participations = [], []
+    for n in range(1, employers + 1):
+        headers.append(await employer(client, n))
+        participations.append(await take_part(client, headers[-1], event_id))
+    return {"organizer": organizer, "event_id": event_id, "event": changed.json(), "employers": headers,
+            "participations": participations, "organizations": [p["organization"] for p in participations],
+            "venue": fair["venue"], "campaign": fair["campaign"]}

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody
 
+from fairs.api.routes.attendance import attendee_details
 from fairs.api.schemas import (
     AccountIn,
     AccountOut,
@@ -19,15 +18,6 @@ from fairs.api.schemas import (
 from fairs.api.security import AnyRequest, actor_of, issue_token, organizer, public
 from fairs.services import accounts
 from fairs.services.context import SYSTEM_CLOCK, Actor
-from fairs.services.people import AttendeeDetails
-
-
-def attendee_details(body: Any) -> AttendeeDetails:
-    return AttendeeDetails(
-        name=body.name, phone=body.phone, consent=body.consent, home_area_id=body.home_area_id, email=body.email,
-        skills=tuple(body.skills), desired_industries=tuple(body.desired_industries),
-        priority_groups=tuple(body.priority_groups), language=body.language,
-    )
 
 
 def _account(actor: Actor) -> AccountOut:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
+from msgspec import UNSET
 
 from fairs.api.schemas import (
     AreaChangeIn,
@@ -93,13 +94,19 @@ class AreaController(Controller):
     async def get_attendee(self, request: AnyRequest, attendee_id: FromPath[int]) -> AttendeeOut:
         return convert(await people.get_attendee(actor_of(request), attendee_id), AttendeeOut)
 
-    @patch("/attendees/{attendee_id:int}", guards=[scoped], description="Correct a person's profile (my area only).")
+    @patch("/attendees/{attendee_id:int}", guards=[scoped],
+           description="Correct a person's profile (my area only); fields left out stay as they are.")
     async def change_attendee(self, request: AnyRequest, attendee_id: FromPath[int],
                               data: JSONBody[AttendeeChangeIn]) -> AttendeeOut:
         def tags(value: list[str] | None) -> tuple[str, ...] | None:
             return None if value is None else tuple(value)
 
-        row = await people.change_attendee(actor_of(request), attendee_id, tags(data.skills),
-                                           tags(data.desired_industries), tags(data.priority_groups),
-                                           data.home_area_id)
+        row = await people.change_attendee(
+            actor_of(request), attendee_id, tags(data.skills), tags(data.desired_industries),
+            tags(data.priority_groups), data.home_area_id,
+            birth_year=people.KEEP if data.birth_year is UNSET else data.birth_year,
+            certificates=tags(data.certificates),
+            max_commute_km=people.KEEP if data.max_commute_km is UNSET else data.max_commute_km,
+            needs_food_lodging=data.needs_food_lodging, wants_part_time=data.wants_part_time,
+            clock=request.app.state.clock)
         return convert(row, AttendeeOut)

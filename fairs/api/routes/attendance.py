@@ -4,35 +4,60 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
+from msgspec import UNSET
 
 from fairs.api.idempotency import idempotent
-from fairs.api.routes.accounts import attendee_details
 from fairs.api.schemas import (
     AssistedRegistrationIn,
+    AttendeeIn,
     InterviewAnswerIn,
     InterviewOut,
+    RegistrationChangeIn,
+    RegistrationIn,
     RegistrationOut,
     convert,
 )
 from fairs.api.security import AnyRequest, actor_of, attendee, role, signed_in
 from fairs.services import calendar, interviews, registrations
+from fairs.services.people import KEEP, AttendeeDetails
 
 CALENDAR = "text/calendar; charset=utf-8"
+
+
+def attendee_details(body: AttendeeIn) -> AttendeeDetails:
+    return AttendeeDetails(
+        name=body.name, phone=body.phone, consent=body.consent, home_area_id=body.home_area_id, email=body.email,
+        skills=tuple(body.skills), desired_industries=tuple(body.desired_industries),
+        priority_groups=tuple(body.priority_groups), language=body.language, birth_year=body.birth_year,
+        certificates=tuple(body.certificates), max_commute_km=body.max_commute_km,
+        needs_food_lodging=body.needs_food_lodging, wants_part_time=body.wants_part_time,
+    )
+
+
+def preferences(body: RegistrationIn | AssistedRegistrationIn | None) -> registrations.Preferences:
+    if body is None:
+        return registrations.Preferences()
+    blocks = None if body.available_blocks is None else tuple(body.available_blocks)
+    return registrations.Preferences(tuple(body.ranked_organizations), blocks)
 
 
 class AttendanceController(Controller):
     tags = ["registrations and interviews"]
 
     @post("/events/{event_id:int}/registrations", guards=[attendee], status_code=201,
-          description="I register myself for a published event.")
-    async def register(self, request: AnyRequest, event_id: FromPath[int]) -> Response[RegistrationOut]:
+          description="I register myself for a published event. The body is optional: the employers I most want "
+                      "to meet and the interview blocks I can come to (change them later with "
+                      "PATCH /registrations/{id}).")
+    async def register(self, request: AnyRequest, event_id: FromPath[int],
+                       data: JSONBody[RegistrationIn | None] = None) -> Response[RegistrationOut]:
         actor = actor_of(request)
         clock = request.app.state.clock
+        chosen = preferences(data)
 
         async def write() -> RegistrationOut:
-            return convert(await registrations.register_myself(actor, event_id, clock), RegistrationOut)
+            return convert(await registrations.register_myself(actor, event_id, clock, chosen), RegistrationOut)
 
         return await idempotent(request, actor, 201, write, clock.now())
 
@@ -43,9 +68,10 @@ class AttendanceController(Controller):
         actor = actor_of(request)
         clock = request.app.state.clock
         details = attendee_details(data.attendee)
+        chosen = preferences(data)
 
         async def write() -> RegistrationOut:
-            row = await registrations.register_on_behalf(actor, event_id, details, clock)
+            row = await registrations.register_on_behalf(actor, event_id, details, clock, chosen)
             return convert(row, RegistrationOut)
 
         return await idempotent(request, actor, 201, write, clock.now())
@@ -59,6 +85,21 @@ class AttendanceController(Controller):
                                  limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100) -> list[RegistrationOut]:
         rows = await registrations.list_registrations(actor_of(request), event_id, after, limit)
         return [convert(r, RegistrationOut) for r in rows]
+
+    @patch("/registrations/{registration_id:int}", guards=[role("attendee", "staff", "organizer")],
+           description="Change the employers I most want to meet (`ranked_organizations`, up to 5 taking part in "
+                       "the event, best first) and/or the interview blocks I can come to (`available_blocks`, "
+                       "`null` for all); fields left out stay as they are. Staff and organizers may do it for the "
+                       "people whose registrations they may change. Only while the registration is active and the "
+                       "event published.")
+    async def change_registration(self, request: AnyRequest, registration_id: FromPath[int],
+                                  data: JSONBody[RegistrationChangeIn]) -> RegistrationOut:
+        ranked = KEEP if data.ranked_organizations is UNSET else tuple(data.ranked_organizations)
+        blocks = data.available_blocks
+        row = await registrations.change_preferences(
+            actor_of(request), registration_id, ranked,
+            KEEP if blocks is UNSET else None if blocks is None else tuple(blocks))
+        return convert(row, RegistrationOut)
 
     @post("/registrations/{registration_id:int}/cancel", guards=[role("attendee", "staff", "organizer")],
           status_code=200)

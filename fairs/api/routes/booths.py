@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from fairs.api.idempotency import idempotent
 from fairs.api.schemas import (
     AllocationRunOut,
+    AvailabilityIn,
     BlockIn,
     BoothApplicationIn,
     BoothApplicationOut,
@@ -63,6 +64,16 @@ class BoothController(Controller):
                      data: JSONBody[DecisionIn]) -> ParticipationOut:
         row = await participation.decide(actor_of(request), participation_id, data.decision, data.reason,
                                          data.priority, request.app.state.clock)
+        return convert(row, ParticipationOut)
+
+    @put("/participations/{participation_id:int}/availability", guards=[role("organizer", "employer")],
+         description="The interview blocks of the event (indexes into its `interview_blocks`) an approved employer "
+                     "interviews in; `null`: all. Employers set their own; organizers of the event's area may set it "
+                     "for them.")
+    async def set_availability(self, request: AnyRequest, participation_id: FromPath[int],
+                               data: JSONBody[AvailabilityIn]) -> ParticipationOut:
+        blocks = None if data.available_blocks is None else tuple(data.available_blocks)
+        row = await participation.set_availability(actor_of(request), participation_id, blocks)
         return convert(row, ParticipationOut)
 
     @post("/reservations/{reservation_id:int}/release", guards=[organizer], status_code=200,

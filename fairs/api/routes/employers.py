@@ -39,7 +39,7 @@ class EmployerController(Controller):
         spec = employers.PositionSpec(
             data.title, data.industry, data.headcount, tuple(data.skills), data.wage_min, data.wage_max,
             data.work_location, data.provides_food_lodging, data.accepts_older_workers, data.part_time,
-            data.description)
+            data.description, data.work_area_id, data.min_age, data.max_age, tuple(data.required_certificates))
 
         async def write() -> PositionOut:
             return convert(await employers.create_position(actor, spec, clock), PositionOut)

@@ -13,9 +13,9 @@ from fairs.api.schemas import (
     CampaignChangeIn,
     CampaignIn,
     CampaignOut,
+    EventChangeIn,
     EventIn,
     EventOut,
-    EventStatusIn,
     VenueIn,
     VenueOut,
     convert,
@@ -87,7 +87,7 @@ class SetupController(Controller):
             data.campaign_id, data.kind, data.title, data.starts_at, data.ends_at, data.venue_id, data.area_id,
             data.timezone, data.online_url, data.interview_slot_minutes, data.interviews_per_attendee,
             data.booth_mode, data.applications_close_at, data.booths_per_organization,
-            data.events_per_organization_per_month, data.capacity)
+            data.events_per_organization_per_month, data.capacity, tuple(data.interview_blocks))
 
         async def write() -> EventOut:
             settings = request.app.state.settings
@@ -96,11 +96,14 @@ class SetupController(Controller):
         return await idempotent(request, actor, 201, write, clock.now())
 
     @patch("/events/{event_id:int}", guards=[organizer],
-           description="Publish, close or cancel an event (draft → published → closed).")
+           description="Publish, close or cancel an event (draft → published → closed) and/or replace its "
+                       "interview blocks; fields left out stay as they are.")
     async def change_event(
-        self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[EventStatusIn]
+        self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[EventChangeIn]
     ) -> EventOut:
-        row = await fairs_setup.change_event_status(actor_of(request), event_id, data.status, request.app.state.clock)
+        blocks = None if data.interview_blocks is None else tuple(data.interview_blocks)
+        row = await fairs_setup.change_event(actor_of(request), event_id, data.status, blocks,
+                                             request.app.state.clock)
         return convert(row, EventOut)
 
     @get("/events", guards=[public],
