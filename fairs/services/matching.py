@@ -9,6 +9,7 @@ transaction: a crash leaves either all of them or none.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -19,24 +20,20 @@ from redis.exceptions import RedisError
 
 from fairs.core import ics, matching, states
 from fairs.core.errors import Conflict, NotFound
-from fairs.core.slots import interview_slots, overlaps
 from fairs.db.tables import (
-    Attendee,
     BoothReservation,
     Event,
-    InterviewSlot,
     MatchRun,
     Organization,
+    Outbox,
     Position,
-    Registration,
     Venue,
 )
-from fairs.db.transactions import after_commit, lock_rows, write_transaction
+from fairs.db.transactions import after_commit, copy_rows, lock_rows, write_transaction
 from fairs.services import scope
-from fairs.services.calendar import add_item
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.fairs_setup import require_organizer
-from fairs.services.outbox import queue_message
+from fairs.services.matching_data import load_problem, people_of, write_interviews
 from fairs.services.progress import Report, no_report, read_progress
 from fairs.services.queue import RUN_MATCHING, JobQueue
 
@@ -66,7 +63,7 @@ async def start_match_run(actor: Actor, event_id: int, queue: JobQueue,
         if active is not None:
             raise Conflict("a matching run for this event is already queued or running", field="event_id",
                            code="match_run_active", extra={"match_run_id": active["id"]})
-        run = MatchRun(event=event_id, status="queued", parameters={"algorithm": "greedy-rounds"},
+        run = MatchRun(event=event_id, status="queued", parameters={"algorithm": "min-cost-flow"},
                        metrics={}, requested_by=actor.account_id, created_at=clock.now())
         await run.save()
         run_id = int(run.id)
@@ -134,20 +131,40 @@ async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_C
         await lock_rows(Event, [event_id])
         states.move("match_run", run["status"], "running")
         started_at = clock.now()
+        timer = time.perf_counter()
         event = await Event.select().where(Event.id == event_id).first()
         assert event is not None
         await report("loading", 0)
-        problem, context = await _load_problem(event)
-        await report("pairing", 20)
-        proposals = matching.assign_interviews(problem)
+        loaded = await load_problem(event)
+        loaded_at = time.perf_counter()
+        await report("pairing", 15)
+        result = matching.solve_matching(loaded.problem, clock=time.perf_counter)
+        solved_at = time.perf_counter()
         await report("writing", 70)
-        created = await _save(proposals, event, context, run_id, organizer_mailbox, clock)
-        metrics = _metrics(problem, proposals, created)
+        fits = _fit_parts(loaded.problem, result.interviews)
+        rows = await write_interviews(loaded, result.interviews, fits, event_id, run_id, clock.now())
+        await _invite_all(rows, event, organizer_mailbox, clock)
+        metrics = _metrics(loaded.problem, result, len(rows))
+        metrics["seconds"] = {"load": round(loaded_at - timer, 3), "solve": round(solved_at - loaded_at, 3),
+                              "write": round(time.perf_counter() - solved_at, 3),
+                              **{k: round(v, 3) for k, v in result.phase_seconds.items()}}
         await MatchRun.update({
             MatchRun.status: "succeeded", MatchRun.metrics: metrics, MatchRun.finished_at: clock.now(),
             MatchRun.started_at: started_at,
         }).where(MatchRun.id == run_id)
     return metrics
+
+
+def _fit_parts(problem: matching.MatchingInput, interviews: tuple[matching.ProposedInterview, ...]
+               ) -> dict[tuple[int, int], dict[str, int]]:
+    """(attendee, position) → the fit's parts, kept with each interview to say why."""
+    candidates = {c.attendee_id: c for c in problem.candidates}
+    openings = {o.position_id: o for o in problem.openings}
+    parts: dict[tuple[int, int], dict[str, int]] = {}
+    for interview in interviews:
+        score = matching.fit(candidates[interview.attendee_id], openings[interview.position_id])
+        parts[(interview.attendee_id, interview.position_id)] = score.parts() if score else {}
+    return parts
 
 
 async def mark_failed(run_id: int, reason: str, clock: Clock = SYSTEM_CLOCK) -> None:
@@ -158,99 +175,59 @@ async def mark_failed(run_id: int, reason: str, clock: Clock = SYSTEM_CLOCK) -> 
                               ).where(MatchRun.id == run_id, MatchRun.status.is_in(list(ACTIVE_RUN)))
 
 
-async def _load_problem(event: dict[str, Any]) -> tuple[matching.MatchingInput, dict[str, Any]]:
-    event_id = event["id"]
-    registrations = await Registration.select(
-        Registration.attendee, Registration.id,
-        Registration.attendee.skills.as_alias("skills"),
-        Registration.attendee.desired_industries.as_alias("industries"),
-        Registration.attendee.priority_groups.as_alias("groups"),
-    ).where(Registration.event == event_id, Registration.status.is_in(["registered", "checked_in"]))
-    candidates = [
-        matching.Candidate(
-            attendee_id=r["attendee"], order=r["id"], skills=frozenset(r["skills"] or ()),
-            desired_industries=frozenset(r["industries"] or ()), priority_groups=frozenset(r["groups"] or ()),
-        )
-        for r in registrations
-    ]
-    reservations = await BoothReservation.select(
-        BoothReservation.id, BoothReservation.organization, BoothReservation.interviewers
-    ).where(BoothReservation.event == event_id, BoothReservation.status == "confirmed").order_by(
-        BoothReservation.id)
-    interviewers: dict[int, int] = defaultdict(int)
-    booth_of: dict[int, int] = {}
-    for r in reservations:
-        interviewers[r["organization"]] += r["interviewers"]
-        booth_of.setdefault(r["organization"], r["id"])
-    positions = await Position.select().where(
-        Position.organization.is_in(list(interviewers) or [-1]), Position.active.eq(True))
-    openings = [
-        matching.Opening(
-            position_id=p["id"], organization_id=p["organization"], industry=p["industry"],
-            skills=frozenset(p["skills"] or ()), accepts_older_workers=p["accepts_older_workers"],
-        )
-        for p in positions
-    ]
-    existing = await InterviewSlot.select(
-        InterviewSlot.attendee, InterviewSlot.organization, InterviewSlot.slot_index, InterviewSlot.status
-    ).where(InterviewSlot.event == event_id, InterviewSlot.status != "cancelled")
-    booked = [
-        matching.Booked(e["attendee"], e["organization"], e["slot_index"])
-        for e in existing if e["status"] in states.ACTIVE_INTERVIEW
-    ]
-    declined = [(e["attendee"], e["organization"]) for e in existing if e["status"] == "declined"]
-    zone = ZoneInfo(event["timezone"])
-    grid = interview_slots(event["starts_at"].astimezone(zone), event["ends_at"].astimezone(zone),
-                           event["interview_slot_minutes"])
-    elsewhere = await InterviewSlot.select(
-        InterviewSlot.attendee, InterviewSlot.starts_at, InterviewSlot.ends_at
-    ).where(
-        InterviewSlot.event != event_id, InterviewSlot.status.is_in(list(states.ACTIVE_INTERVIEW)),
-        InterviewSlot.attendee.is_in([c.attendee_id for c in candidates] or [-1]),
-        InterviewSlot.starts_at < event["ends_at"], InterviewSlot.ends_at > event["starts_at"])
-    busy = [(e["attendee"], slot.index) for e in elsewhere for slot in grid
-            if overlaps(slot.starts_at, slot.ends_at, e["starts_at"], e["ends_at"])]
-    problem = matching.MatchingInput(
-        candidates=candidates, openings=openings, interviewers=dict(interviewers), slot_count=len(grid),
-        per_attendee=event["interviews_per_attendee"], booked=booked, declined=declined, busy=busy,
-    )
-    return problem, {"grid": grid, "booth_of": booth_of}
-
-
-async def _save(proposals: list[matching.ProposedInterview], event: dict[str, Any], context: dict[str, Any],
-                run_id: int, organizer_mailbox: str, clock: Clock) -> int:
-    if not proposals:
-        return 0
-    grid = context["grid"]
-    now = clock.now()
-    rows = [
-        InterviewSlot(
-            event=event["id"], organization=p.organization_id, position=p.position_id, attendee=p.attendee_id,
-            booth_reservation=context["booth_of"].get(p.organization_id), match_run=run_id,
-            slot_index=p.slot_index, starts_at=grid[p.slot_index].starts_at, ends_at=grid[p.slot_index].ends_at,
-            status="proposed", fit_score=p.score, created_at=now,
-        )
-        for p in proposals
-    ]
-    await InterviewSlot.insert(*rows)
-    attendees = {a["id"]: a for a in await Attendee.select(
-        Attendee.id, Attendee.name, Attendee.phone, Attendee.email, Attendee.language
-    ).where(Attendee.id.is_in(list({p.attendee_id for p in proposals})))}
+async def _invite_all(rows: list[dict[str, Any]], event: dict[str, Any], organizer_mailbox: str,
+                      clock: Clock) -> None:
+    """One invitation per new interview, in the outbox (``COPY``: the keys are new, since the
+    interviews are): an e-mail with the calendar entry when the person has a mailbox,
+    otherwise a text message (many attendees have no e-mail)."""
+    if not rows:
+        return
+    people = await people_of({r["attendee"] for r in rows})
     names = {o["id"]: o["name"] for o in await Organization.select(Organization.id, Organization.name).where(
-        Organization.id.is_in(list({p.organization_id for p in proposals})))}
+        Organization.id.is_in(list({r["organization"] for r in rows})))}
     titles = {p["id"]: p["title"] for p in await Position.select(Position.id, Position.title).where(
-        Position.id.is_in(list({p.position_id for p in proposals})))}
+        Position.id.is_in(list({r["position"] for r in rows})))}
     booth_codes = {r["id"]: r["code"] for r in await BoothReservation.select(
         BoothReservation.id, BoothReservation.booth.code.as_alias("code")).where(
-        BoothReservation.id.is_in(list(context["booth_of"].values()) or [-1]))}
+        BoothReservation.id.is_in(list({r["booth_reservation"] for r in rows if r["booth_reservation"]}) or [-1]))}
     venue = await Venue.select(Venue.name, Venue.address).where(Venue.id == event["venue"]).first() or {
         "name": "", "address": ""}
+    zone = ZoneInfo(event["timezone"])
+    now = clock.now()
+    messages = []
     for row in rows:
-        item = await add_item("interview", clock, event_id=event["id"], interview_slot_id=int(row.id))
-        place = Place(venue["name"], venue["address"], booth_codes.get(row.booth_reservation))
-        await _invite(attendees[row.attendee], row, item.uid, event, names[row.organization], titles[row.position],
-                      place, organizer_mailbox, clock)
-    return len(rows)
+        person = people[row["attendee"]]
+        place = Place(venue["name"], venue["address"], booth_codes.get(row["booth_reservation"]))
+        organization, position = names[row["organization"]], titles[row["position"]]
+        en = person["language"] == "en"
+        text = _invitation_text(en, organization, position, row["starts_at"].astimezone(zone), event["title"],
+                                place.booth_code)
+        if not person["email"]:
+            messages.append((f"interview-invite:{row['id']}:0:sms", "sms", person["phone"], "", text, "", "", now))
+            continue
+        facts = ics.InterviewFacts(
+            uid=row["uid"], sequence=0, starts_at=row["starts_at"], ends_at=row["ends_at"],
+            timezone=event["timezone"], event_title=event["title"], organization_name=organization,
+            position_title=position, booth_code=place.booth_code, venue_name=place.venue_name,
+            venue_address=place.venue_address, organizer=ics.CalendarParty("fairs", organizer_mailbox),
+            recipient=ics.CalendarParty(person["name"], person["email"]),
+        )
+        calendar = ics.build_calendar([ics.interview_entry(facts, "en" if en else "zh")], stamped_at=now,
+                                      method="REQUEST")
+        messages.append((f"interview-invite:{row['id']}:0:email", "email", person["email"], text, text,
+                         calendar.decode(), "text/calendar; method=REQUEST; charset=UTF-8", now))
+    await copy_rows(Outbox, ("idempotency_key", "channel", "recipient", "subject", "body", "attachment",
+                             "attachment_type", "created_at"), messages)
+
+
+def _invitation_text(en: bool, organization: str, position: str, when: datetime, event_title: str,
+                     booth_code: str | None) -> str:
+    at = when.strftime("%m-%d %H:%M")
+    if en:
+        booth = f", booth {booth_code}" if booth_code else ""
+        return f"fairs: interview with {organization} ({position}) on {at}, {event_title}{booth}."
+    booth = f"，展位{booth_code}" if booth_code else ""
+    return f"【就业服务】您有一场面试：{organization}（{position}），{at}，{event_title}{booth}。"
 
 
 @dataclass(frozen=True)
@@ -260,46 +237,32 @@ class Place:
     booth_code: str | None
 
 
-async def _invite(person: dict[str, Any], row: InterviewSlot, uid: str, event: dict[str, Any],
-                  organization: str, position: str, place: Place, organizer_mailbox: str, clock: Clock) -> None:
-    """Queue the invitation: an e-mail with the calendar entry when the person has a mailbox,
-    otherwise a text message (many attendees have no e-mail)."""
-    zone = ZoneInfo(event["timezone"])
-    when = row.starts_at.astimezone(zone).strftime("%m-%d %H:%M")
-    en = person["language"] == "en"
-    booth = f", booth {place.booth_code}" if en and place.booth_code else (
-        f"，展位{place.booth_code}" if place.booth_code else "")
-    text = (f"fairs: interview with {organization} ({position}) on {when}, {event['title']}{booth}." if en
-            else f"【就业服务】您有一场面试：{organization}（{position}），{when}，{event['title']}{booth}。")
-    if not person["email"]:
-        await queue_message(f"interview-invite:{row.id}:0:sms", "sms", person["phone"], "", text, clock)
-        return
-    facts = ics.InterviewFacts(
-        uid=uid, sequence=0, starts_at=row.starts_at, ends_at=row.ends_at, timezone=event["timezone"],
-        event_title=event["title"], organization_name=organization, position_title=position,
-        booth_code=place.booth_code, venue_name=place.venue_name, venue_address=place.venue_address,
-        organizer=ics.CalendarParty("fairs", organizer_mailbox),
-        recipient=ics.CalendarParty(person["name"], person["email"]),
-    )
-    calendar = ics.build_calendar([ics.interview_entry(facts, "en" if en else "zh")],
-                                  stamped_at=clock.now(), method="REQUEST")
-    await queue_message(f"interview-invite:{row.id}:0:email", "email", person["email"],
-                        text, text, clock, attachment=calendar.decode(),
-                        attachment_type="text/calendar; method=REQUEST; charset=UTF-8")
-
-
-def _metrics(problem: matching.MatchingInput, proposals: list[matching.ProposedInterview],
-             created: int) -> dict[str, Any]:
-    served = {b.attendee_id for b in problem.booked} | {p.attendee_id for p in proposals}
-    priority = {c.attendee_id for c in problem.candidates if c.is_priority}
+def _metrics(problem: matching.MatchingInput, result: matching.MatchingResult, created: int) -> dict[str, Any]:
+    figures = matching.matching_metrics(problem, result)
+    uncovered: dict[str, list[int]] = defaultdict(list)
+    for attendee_id, reason in sorted(figures.uncovered.items()):
+        uncovered[reason].append(attendee_id)
     return {
-        "candidates": len(problem.candidates),
+        "algorithm": "min-cost-flow",
+        "candidates": figures.attendees,
         "openings": len(problem.openings),
         "slots": problem.slot_count,
         "interviews_created": created,
         "interviews_kept": len(problem.booked),
-        "attendees_with_interview": len(served),
-        "priority_attendees": len(priority),
-        "priority_attendees_with_interview": len(served & priority),
-        "total_fit": sum(p.score for p in proposals),
+        "attendees_with_interview": figures.covered,
+        "coverage": round(figures.covered / figures.attendees, 4) if figures.attendees else 1.0,
+        "priority_attendees": figures.priority_attendees,
+        "priority_attendees_with_interview": figures.priority_covered,
+        "priority_coverage": (round(figures.priority_covered / figures.priority_attendees, 4)
+                              if figures.priority_attendees else 1.0),
+        "total_fit": figures.total_fit,
+        "fit_upper_bound": figures.fit_upper_bound,
+        "fit_vs_upper_bound": round(figures.total_fit / figures.fit_upper_bound, 4) if figures.fit_upper_bound else 1.0,
+        "slots_lost": figures.slots_lost,
+        "proven_optimal": result.proven_optimal,
+        "pins": figures.pins,
+        "pins_met": figures.pins_met,
+        "unmet_pins": [{"attendee": u.attendee_id, "organization": u.organization_id, "reason": u.reason}
+                       for u in result.unmet_pins],
+        "uncovered": dict(uncovered),
     }
