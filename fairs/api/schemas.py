@@ -656,3 +656,32 @@ class MatchOverrideOut(Struct):
 def convert(value: object, kind: type[T]) -> T:
     """A row (dict) as a response struct; JSON columns stored as text are decoded."""
     return msgspec.convert(value, kind, strict=False)
+
+
+class ReasonOut(Struct):
+    part: str
+    points: int
+    zh: str
+    en: str
+
+
+class InterviewWhyOut(Struct):
+    interview_id: int
+    score: int
+    parts: dict[str, int]
+    reasons: list[ReasonOut]
+    organization_name: str
+    position_title: str
+    match_run: int | None
+
+
+class UnmatchedAttendeeOut(Struct):
+    attendee_id: int
+    reason: str
+    zh: str
+    en: str
+
+
+class UnmatchedOut(Struct):
+    match_run: int | None
+    attendees: list[UnmatchedAttendeeOut]

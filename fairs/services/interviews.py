@@ -86,3 +86,30 @@ async def respond(actor: Actor, interview_id: int, answer: str, clock: Clock = S
                 CalendarItem.updated_at: clock.now(),
             }).where(CalendarItem.interview_slot == interview_id)
     return await interview_view(actor, interview_id)
+
+
+_PART_NAMES = {
+    "skills": ("技能相符", "skills you have that the position asks for"),
+    "industry_wish": ("想做的行业", "an industry you said you want"),
+    "commute": ("离家近", "close to home"),
+    "conditions": ("工作条件", "conditions you asked for (food and lodging, part-time)"),
+    "own_ranking": ("您选择的企业", "an employer you chose"),
+}
+
+
+async def why(actor: Actor, interview_id: int) -> dict[str, Any]:
+    """Why this pairing: the fit score's parts when the pair was made, with a line for each
+    part that counted. Who may see the interview may see why."""
+    row = await _scoped(actor, InterviewSlot.select(
+        InterviewSlot.id, InterviewSlot.fit_score, InterviewSlot.fit_parts, InterviewSlot.match_run,
+        InterviewSlot.position.title.as_alias("position_title"),
+        InterviewSlot.organization.name.as_alias("organization_name"))).where(
+        InterviewSlot.id == interview_id).output(load_json=True).first()
+    if row is None:
+        raise NotFound("no such interview", field="interview_id")
+    parts = {name: int(points) for name, points in (row["fit_parts"] or {}).items()}
+    reasons = [{"part": name, "points": points, "zh": _PART_NAMES[name][0], "en": _PART_NAMES[name][1]}
+               for name, points in parts.items() if points > 0 and name in _PART_NAMES]
+    return {"interview_id": row["id"], "score": row["fit_score"], "parts": parts, "reasons": reasons,
+            "organization_name": row["organization_name"], "position_title": row["position_title"],
+            "match_run": row["match_run"]}

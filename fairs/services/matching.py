@@ -105,6 +105,31 @@ async def with_progress(run: dict[str, Any], queue: Any) -> dict[str, Any]:
     return {**run, "progress": progress}
 
 
+UNCOVERED_REASONS = {
+    "no_fitting_position": ("没有适合的岗位", "no position of the fair fits (skills, age, certificates, distance)"),
+    "excluded": ("适合的企业均已谢绝、被排除或已约", "every fitting employer was declined, banned or already booked"),
+    "unavailable": ("时间对不上", "no free slot in common with any fitting employer, or no interview left"),
+    "capacity": ("名额不足", "the fitting employers' interviewers were all needed for others"),
+}
+
+
+async def unmatched(actor: Actor, event_id: int) -> dict[str, Any]:
+    """The attendees the event's last successful run left without an interview, and why."""
+    require_organizer(actor)
+    if not await Event.exists().where(Event.id == event_id, scope.writable(actor, Event.area)):
+        raise NotFound("no such event", field="event_id")
+    run = await MatchRun.select(MatchRun.id, MatchRun.metrics).where(
+        MatchRun.event == event_id, MatchRun.status == "succeeded").order_by(MatchRun.id, ascending=False).output(
+        load_json=True).first()
+    if run is None:
+        return {"match_run": None, "attendees": []}
+    found = (run["metrics"] or {}).get("uncovered", {})
+    people = [{"attendee_id": int(a), "reason": reason, "zh": UNCOVERED_REASONS.get(reason, ("", ""))[0],
+               "en": UNCOVERED_REASONS.get(reason, ("", reason))[1]}
+              for reason, ids in sorted(found.items()) for a in ids]
+    return {"match_run": run["id"], "attendees": sorted(people, key=lambda p: p["attendee_id"])}
+
+
 async def requeue_stale_runs(queue: JobQueue, older_than: datetime) -> list[int]:
     """Enqueue again runs still queued since before ``older_than`` (Redis lost the job, or the
     enqueue after commit failed). The job id deduplicates a job that is in fact still there."""

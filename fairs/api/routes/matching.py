@@ -11,9 +11,9 @@ from litestar.params import FromPath
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from fairs.api.idempotency import idempotent
-from fairs.api.schemas import MatchRunOut, convert
-from fairs.api.security import AnyRequest, actor_of, organizer
-from fairs.services import matching
+from fairs.api.schemas import InterviewWhyOut, MatchRunOut, UnmatchedOut, convert
+from fairs.api.security import AnyRequest, actor_of, organizer, role
+from fairs.services import interviews, matching
 from fairs.services.context import Actor
 
 POLL_SECONDS = 0.25
@@ -51,6 +51,19 @@ class MatchingController(Controller):
         await matching.get_match_run(actor, run_id)  # 404 before the stream starts
         return ServerSentEvent(_progress_events(actor, run_id, request.app.state.queue),
                                headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+    @get("/events/{event_id:int}/unmatched", guards=[organizer],
+         description="Attendees the last successful run left without an interview, and why (no fitting position, "
+                     "all fitting employers excluded, no common time, or capacity).")
+    async def unmatched(self, request: AnyRequest, event_id: FromPath[int]) -> UnmatchedOut:
+        return convert(await matching.unmatched(actor_of(request), event_id), UnmatchedOut)
+
+    @get("/interviews/{interview_id:int}/why", guards=[role("attendee", "employer", "organizer")],
+         description="Why this pairing: the fit score's parts (skills, industry wish, commute, conditions, the "
+                     "attendee's own ranking) when the pair was made.")
+    async def why(self, request: AnyRequest, interview_id: FromPath[int]) -> InterviewWhyOut:
+        return convert(await interviews.why(actor_of(request), interview_id), InterviewWhyOut)
 
 
 async def _progress_events(actor: Actor, run_id: int, queue: object) -> AsyncIterator[ServerSentEventMessage]:
