@@ -38,8 +38,8 @@ async def test_why_shows_the_parts_that_made_the_pair_and_unmatched_names_the_re
 
     left = await client.get(f"/events/{event_id}/unmatched", headers=organizer)
     assert left.status_code == 200
-    assert await InterviewSlot.count().where(InterviewSlot.attendee == person["attendee_id"]) == 0
     [person] = left.json()["attendees"]
+    assert await InterviewSlot.count().where(InterviewSlot.attendee == person["attendee_id"]) == 0
     assert person["reason"] == "no_fitting_position" and person["zh"]
     assert left.json()["match_run"] == run["id"]
 
