@@ -197,7 +197,12 @@ def bench(args: argparse.Namespace) -> None:
     if args.name not in BENCHMARKS:
         print(f"fairs: unknown benchmark {args.name!r}; known: {', '.join(sorted(BENCHMARKS))}", file=sys.stderr)
         raise SystemExit(2)
-    result = BENCHMARKS[args.name](args.size)
+    if args.name == "matching":
+        from fairs.bench.matching_job import bench_matching_job
+
+        result = bench_matching_job(args.attendees or 100_000, args.employers or 2000, args.slots or 16)
+    else:
+        result = BENCHMARKS[args.name](args.size)
     if not args.json:
         for key, value in result.items():
             print(f"{key}: {value}")
@@ -288,6 +293,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("name")
     p.add_argument("--json", action="store_true", help="print only the JSON line")
     p.add_argument("--size", type=int, default=0, help="problem size (benchmark-specific; 0 = default)")
+    p.add_argument("--attendees", type=int, default=0, help="matching: attendees (default 100,000)")
+    p.add_argument("--employers", type=int, default=0, help="matching: employers (default 2,000)")
+    p.add_argument("--slots", type=int, default=0, help="matching: interview slots (default 16)")
     p.set_defaults(run=bench)
     args = parser.parse_args(argv)
     args.run(args)

@@ -10,12 +10,14 @@ from typing import Any
 
 from fairs.bench.booths import bench_booths
 from fairs.bench.ics_build import bench_ics_build
-from fairs.bench.matching import bench_matching_greedy
+from fairs.bench.matching import bench_matching_flow, bench_matching_greedy
 from fairs.bench.processes import bench_up_ready
 from fairs.bench.scopes import bench_area_registrations
 
 BENCHMARKS: dict[str, Callable[[int], dict[str, Any]]] = {
     "matching-greedy": bench_matching_greedy,
+    "matching-flow": bench_matching_flow,
+    "matching": lambda size: {},  # handled by the CLI: it takes --attendees/--employers/--slots
     "up-ready": bench_up_ready,
     "area-registrations": bench_area_registrations,
     "booths": bench_booths,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fairs.core import states
 from fairs.core.errors import NotFound
-from fairs.db.tables import CalendarItem, InterviewSlot
+from fairs.db.tables import CalendarItem, Event, InterviewSlot
 from fairs.db.transactions import write_transaction
 from fairs.services import scope
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
@@ -102,12 +102,20 @@ async def why(actor: Actor, interview_id: int) -> dict[str, Any]:
     part that counted. Who may see the interview may see why."""
     row = await _scoped(actor, InterviewSlot.select(
         InterviewSlot.id, InterviewSlot.fit_score, InterviewSlot.fit_parts, InterviewSlot.match_run,
+        InterviewSlot.event, InterviewSlot.attendee, InterviewSlot.position,
         InterviewSlot.position.title.as_alias("position_title"),
         InterviewSlot.organization.name.as_alias("organization_name"))).where(
         InterviewSlot.id == interview_id).output(load_json=True).first()
     if row is None:
         raise NotFound("no such interview", field="interview_id")
     parts = {name: int(points) for name, points in (row["fit_parts"] or {}).items()}
+    if not parts:  # worked out on the first ask, then kept (see matching_data.write_interviews)
+        from fairs.services.matching_data import pair_parts  # it needs calendar, which needs this module
+
+        event = await Event.select().where(Event.id == row["event"]).first()
+        assert event is not None
+        parts = await pair_parts(event, row["attendee"], row["position"])
+        await InterviewSlot.update({InterviewSlot.fit_parts: parts}).where(InterviewSlot.id == interview_id)
     reasons = [{"part": name, "points": points, "zh": _PART_NAMES[name][0], "en": _PART_NAMES[name][1]}
                for name, points in parts.items() if points > 0 and name in _PART_NAMES]
     return {"interview_id": row["id"], "score": row["fit_score"], "parts": parts, "reasons": reasons,

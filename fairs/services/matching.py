@@ -166,8 +166,7 @@ async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_C
         result = matching.solve_matching(loaded.problem, clock=time.perf_counter)
         solved_at = time.perf_counter()
         await report("writing", 70)
-        fits = _fit_parts(loaded.problem, result.interviews)
-        rows = await write_interviews(loaded, result.interviews, fits, event_id, run_id, clock.now())
+        rows = await write_interviews(loaded, result.interviews, event_id, run_id, clock.now())
         await _invite_all(rows, event, organizer_mailbox, clock)
         metrics = _metrics(loaded.problem, result, len(rows))
         metrics["seconds"] = {"load": round(loaded_at - timer, 3), "solve": round(solved_at - loaded_at, 3),
@@ -178,18 +177,6 @@ async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_C
             MatchRun.started_at: started_at,
         }).where(MatchRun.id == run_id)
     return metrics
-
-
-def _fit_parts(problem: matching.MatchingInput, interviews: tuple[matching.ProposedInterview, ...]
-               ) -> dict[tuple[int, int], dict[str, int]]:
-    """(attendee, position) → the fit's parts, kept with each interview to say why."""
-    candidates = {c.attendee_id: c for c in problem.candidates}
-    openings = {o.position_id: o for o in problem.openings}
-    parts: dict[tuple[int, int], dict[str, int]] = {}
-    for interview in interviews:
-        score = matching.fit(candidates[interview.attendee_id], openings[interview.position_id])
-        parts[(interview.attendee_id, interview.position_id)] = score.parts() if score else {}
-    return parts
 
 
 async def mark_failed(run_id: int, reason: str, clock: Clock = SYSTEM_CLOCK) -> None:

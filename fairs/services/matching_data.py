@@ -161,10 +161,12 @@ async def load_problem(event: dict[str, Any]) -> Loaded:
     return Loaded(problem, grid, booth_of)
 
 
-async def write_interviews(loaded: Loaded, interviews: tuple[matching.ProposedInterview, ...], fits: dict[
-        tuple[int, int], dict[str, int]], event_id: int, run_id: int, now: datetime) -> list[dict[str, Any]]:
+async def write_interviews(loaded: Loaded, interviews: tuple[matching.ProposedInterview, ...], event_id: int,
+                           run_id: int, now: datetime) -> list[dict[str, Any]]:
     """Write the new interviews and their calendar items (``COPY``); returns the interviews
-    written, as rows with their ids and calendar UIDs."""
+    written, as rows with their ids and calendar UIDs. The score's parts are worked out when
+    someone first asks why (:func:`pair_parts`): at festival scale, doing it for every pair
+    here cost more than the solving."""
     ids = await new_ids(InterviewSlot, len(interviews))
     grid = loaded.grid
     rows = [
@@ -179,7 +181,7 @@ async def write_interviews(loaded: Loaded, interviews: tuple[matching.ProposedIn
         "starts_at", "ends_at", "status", "fit_score", "fit_parts", "created_at"), [
         (r["id"], event_id, r["organization"], r["position"], r["attendee"], r["booth_reservation"], run_id,
          r["slot_index"], r["starts_at"], r["ends_at"], "proposed", r["score"],
-         json.dumps(fits.get((r["attendee"], r["position"]), {})), now)
+         "{}", now)
         for r in rows])
     await copy_rows(CalendarItem, ("uid", "sequence", "kind", "event", "interview_slot", "cancelled", "updated_at"),
                     [(r["uid"], 0, "interview", event_id, r["id"], False, now) for r in rows])
@@ -195,3 +197,31 @@ async def people_of(attendee_ids: set[int]) -> dict[int, dict[str, Any]]:
                                        Attendee.language).where(Attendee.id.is_in(ids[start:start + 5000])):
             found[a["id"]] = a
     return found
+
+
+async def pair_parts(event: dict[str, Any], attendee_id: int, position_id: int) -> dict[str, int]:
+    """The fit's parts for one attendee and one position of the event, from today's data."""
+    loaded_event = dict(event)
+    rows = [r for r in await Registration.raw(_REGISTRATIONS.replace("ORDER BY r.id", "AND r.attendee = {}"),
+                                              event["id"], attendee_id)]
+    positions = [p for p in await Registration.raw(_POSITIONS.replace("ORDER BY p.id", "AND p.id = {}"),
+                                                   event["id"], position_id)]
+    if not rows or not positions:
+        return {}
+    zone = ZoneInfo(loaded_event["timezone"])
+    year = loaded_event["starts_at"].astimezone(zone).year
+    r, p = rows[0], positions[0]
+    candidate = matching.Candidate(
+        attendee_id=r["attendee"], order=r["id"], skills=_set(r["skills"]),
+        desired_industries=_set(r["desired_industries"]), priority_groups=_set(r["priority_groups"]),
+        ranked_organizations=tuple(r["ranked_organizations"] or ()),
+        age=year - r["birth_year"] if r["birth_year"] else None, certificates=_set(r["certificates"]), home=_point(r),
+        max_commute_km=r["max_commute_km"], needs_food_and_lodging=bool(r["needs_food_lodging"]),
+        wants_part_time=bool(r["wants_part_time"]))
+    opening = matching.Opening(
+        position_id=p["id"], organization_id=p["organization"], industry=p["industry"], skills=_set(p["skills"]),
+        accepts_older_workers=bool(p["accepts_older_workers"]), min_age=p["min_age"], max_age=p["max_age"],
+        required_certificates=_set(p["required_certificates"]), work_location=_point(p),
+        provides_food_and_lodging=bool(p["provides_food_lodging"]), part_time=bool(p["part_time"]))
+    score = matching.fit(candidate, opening)
+    return score.parts() if score else {}
