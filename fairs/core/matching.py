@@ -79,12 +79,14 @@ and C*; if that flow reaches them it is optimal (it maximises ``W·(P + C) + fit
 schedule with (P*, C*) has the same bonus), otherwise the safe weights are used.
 
 *Overflow.* OR-Tools scales every cost by ``n + 1`` (n nodes) and refuses a problem whose
-costs exceed ``INT64_MAX / (2(n + 1))`` (status ``BAD_COST_RANGE``); its node potentials stay
-within about ``n`` times the largest scaled cost. Our largest cost is ``Wp + F ≈ 3F·min(A, M)``:
-with 100,000 attendees and 4,000 organization blocks it is about 3.4·10⁵, and
-``n² · 3.4·10⁵ ≈ 4·10¹⁵`` is far below ``2⁶³ ≈ 9.2·10¹⁸``. :func:`solve_matching` checks the
-bound ``(n + 1)² · max cost < 2⁶²`` and raises :class:`OverflowError` beyond it (that needs
-hundreds of millions of attendees), instead of relying on a lucky run.
+costs exceed ``INT64_MAX / (2(n + 1))`` (status ``BAD_COST_RANGE``); during cost scaling a
+node's potential moves by at most about ``3n·ε`` per phase (Goldberg–Tarjan), ε starting at the
+largest scaled cost and shrinking fivefold, so potentials stay within ``4(n + 1)² · max cost``.
+Our largest cost is ``Wp + F ≈ 3F·min(A, M)``: with 100,000 attendees and 4,000 organization
+blocks about 3.4·10⁵, and ``4n² · 3.4·10⁵ ≈ 1.5·10¹⁶`` is far below ``2⁶² ≈ 4.6·10¹⁸``.
+The flow step checks ``4(n + 1)² · max cost < 2⁶²`` and raises :class:`OverflowError` beyond
+it (about 1.8 million attendees with 2,000 employers in two blocks) rather than trust a lucky
+run; split such an event.
 
 Exact, and where it is a heuristic
 ==================================
@@ -117,7 +119,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -300,7 +301,8 @@ class MatchingResult:
     """Pairs the flow chose that the slot step could not place (all rounds)."""
     repair_rounds: int
     proven_optimal: bool
-    """Nothing was lost in the first slot step and every pin holds: (0)–(c) are optimal."""
+    """Nothing was lost in the first slot step and no usable pin was left out, so the result
+    reaches the optimum of the flow relaxation: (0)–(c) are optimal."""
     fit_upper_bound: int
     """Sum over attendees of their best ``k`` pair scores (``k`` their interviews left)."""
     unreachable: Mapping[int, str]
@@ -538,6 +540,7 @@ def candidate_pairs(problem: MatchingInput) -> CandidatePairs:
 
 
 _CHUNK = 16384
+_MAX_CELLS = 64
 _KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180.0
 
 
@@ -640,7 +643,9 @@ class _OpeningIndex:
         possibly within their commute reach (a superset of the fitting ones)."""
         cand, token = self.tokens(candidates)
         limited = np.array([c.home is not None and c.max_commute_km is not None for c in candidates], np.bool_)
-        if not self.grid:
+        if self.grid:
+            cells_of, cells = self._cells(candidates, limited)  # clears ``limited`` for wide reaches
+        else:
             limited[:] = False
         open_rows = np.flatnonzero(~limited[cand])
         r1, o1 = self.everywhere.lookup(token[open_rows])
@@ -651,7 +656,6 @@ class _OpeningIndex:
             r2, o2 = self.unlocated.lookup(token[near_rows])
             rows.append(near_rows[r2])
             found.append(o2)
-            cells_of, cells = self._cells(candidates, limited)
             counts = np.bincount(cells_of, minlength=len(candidates))
             starts = np.cumsum(counts) - counts
             row_of, nth = _explode(counts[cand[near_rows]])
@@ -664,11 +668,15 @@ class _OpeningIndex:
         return cand[hit_rows], np.concatenate(found), token[hit_rows]
 
     def _cells(self, candidates: list[Candidate], limited: Bools) -> tuple[Ints, Ints]:
-        """(candidate, cell) for every map cell a limited candidate may reach."""
+        """(candidate, cell) for every map cell a limited candidate may reach, sorted by
+        candidate. A candidate whose reach spans more than ``_MAX_CELLS`` cells is looked up
+        without the map instead (``limited`` is cleared for them); the exact distance rule
+        applies either way."""
         who = np.flatnonzero(limited)
         lat = np.array([candidates[i].home[0] for i in who])  # type: ignore[index]
         lon = np.array([candidates[i].home[1] for i in who])  # type: ignore[index]
-        reach = np.array([candidates[i].max_commute_km for i in who], np.float64) * 1.0001 + 1e-6
+        # a metre beyond the reach covers the rounding of distances to the metre
+        reach = np.array([candidates[i].max_commute_km for i in who], np.float64) * 1.0001 + 0.001
         dlat = reach / _KM_PER_DEGREE
         extreme = np.minimum(89.999, np.maximum(np.abs(lat - dlat), np.abs(lat + dlat)))
         ratio = np.sin(reach / (2 * EARTH_RADIUS_KM)) / np.cos(np.radians(extreme))
@@ -681,6 +689,9 @@ class _OpeningIndex:
                                                           self.cols - 1))
         c0, c1 = c0.astype(np.int64), c1.astype(np.int64)
         height, width = np.maximum(0, r1 - r0 + 1), np.maximum(0, c1 - c0 + 1)
+        wide = height * width > _MAX_CELLS
+        limited[who[wide]] = False
+        height[wide] = 0
         group, nth = _explode(height * width)
         cells = (r0[group] + nth // np.maximum(width[group], 1)) * self.cols + c0[group] + nth % np.maximum(
             width[group], 1)
@@ -925,15 +936,12 @@ def _choose(k: Ints, bonus: Ints, att: Ints, org: Ints, masks: Ints, score: Ints
     most fit among those that cover as many: it is optimal. Otherwise it solves again with the
     safe weight."""
     if len(att) and not pinned.any():
-        with ThreadPoolExecutor(max_workers=1) as pool:  # OR-Tools releases the GIL: bounds run alongside
-            bounds = pool.submit(lambda: (_most_covered(bonus == 2, att, org, masks, capacity),
-                                          _most_covered(bonus > 0, att, org, masks, capacity)))
-            chosen, blocks = _flow(k, bonus, att, org, masks, score, pinned, capacity, int(score.max()) + 1)
-            most_priority, most = bounds.result()
+        chosen, blocks = _flow(k, bonus, att, org, masks, score, pinned, capacity, int(score.max()) + 1)
         served = np.zeros(len(k), np.bool_)
         served[att[chosen]] = True
         served &= bonus > 0
-        if int((served & (bonus == 2)).sum()) == most_priority and int(served.sum()) == most:
+        if (int((served & (bonus == 2)).sum()) == _most_covered(bonus == 2, att, org, masks, capacity)
+                and int(served.sum()) == _most_covered(bonus > 0, att, org, masks, capacity)):
             return chosen, blocks
     return _flow(k, bonus, att, org, masks, score, pinned, capacity, None)
 
@@ -962,6 +970,8 @@ def _most_covered(who: Bools, att: Ints, org: Ints, masks: Ints, capacity: Ints)
 
 def _flow(k: Ints, bonus: Ints, att: Ints, org: Ints, masks: Ints, score: Ints, pinned: Bools,
           capacity: Ints, small_weight: int | None) -> tuple[Ints, Ints]:
+    """One min-cost flow: the safe weights of the module docstring, or ``small_weight`` as the
+    coverage weight. Returns (indexes of the chosen pairs, the block of each)."""
     if not len(att):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     n_org, n_blocks = capacity.shape
@@ -994,8 +1004,8 @@ def _flow(k: Ints, bonus: Ints, att: Ints, org: Ints, masks: Ints, score: Ints, 
     weight = small_weight or top * min(len(people), len(block_nodes) + len(hub_keys)) + 1
     pin_weight = 3 * weight
     largest = max(top + (pin_weight if pinned.any() else 0), 2 * weight)
-    if (nodes + 1) ** 2 * largest >= 2**62:
-        raise OverflowError("matching problem too large for exact integer costs")
+    if 4 * (nodes + 1) ** 2 * largest >= 2**62:
+        raise OverflowError("matching problem too large for exact integer costs; split the event")
     with_bonus = a_bonus > 0
     source, sink = 0, 1
     people_nodes = 2 + np.arange(len(people), dtype=np.int64)
@@ -1217,7 +1227,7 @@ def _colour(slots: int, left_free: list[int], edge_left: list[int], edge_group: 
 
 def _copies(org_cap: Ints, j: int, first: int, stop: int) -> list[int]:
     """The interviewers of organization ``j`` in one block, each as the bitmask of the block's
-    slots in which they are free (the first ``n`` interviewers are the busy-free ones)."""
+    slots in which they are free: interviewer ``t`` is free where more than ``t`` are."""
     caps = org_cap[j, first:stop]
     weights = np.left_shift(np.int64(1), np.arange(first, stop, dtype=np.int64)).astype(object)
     return [int((weights * (caps > t)).sum()) for t in range(int(caps.max()))]

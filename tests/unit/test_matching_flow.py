@@ -243,6 +243,14 @@ def test_pairs_are_found_through_map_cells_without_missing_any_within_reach():
     assert 0 < len(got) < len(people) * len(openings) // 2
 
 
+def test_a_workplace_at_the_commute_limit_after_rounding_is_found():
+    person = welder(home=HOME, max_commute_km=1.0)
+    openings = [welding(10 * o, o, work_location=north(km)) for o, km in ((1, 1.0004), (2, 1.0006), (3, 0.2))]
+    problem = MatchingInput([person], openings, {1: 1, 2: 1, 3: 1}, slot_count=3)
+    assert candidate_pairs(problem).organization.tolist() == [1, 3]
+    assert fit(person, openings[0]) is not None and fit(person, openings[1]) is None
+
+
 # --- the slot step -----------------------------------------------------------------------------
 
 
