@@ -70,9 +70,11 @@ async def list_interviews(actor: Actor, event_id: int | None = None) -> list[dic
     return [_shown(actor, row) for row in await query]
 
 
-async def respond(actor: Actor, interview_id: int, answer: str, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
-    """The attendee accepts or declines a proposed interview. Declining frees the slot and
-    bumps the calendar SEQUENCE (the entry becomes cancelled)."""
+async def respond(actor: Actor, interview_id: int, answer: str, clock: Clock = SYSTEM_CLOCK,
+                  queue: Any = None) -> dict[str, Any]:
+    """The attendee accepts or declines a proposed interview. Declining frees the slot, bumps
+    the calendar SEQUENCE (the entry becomes cancelled) and asks for a backfill run, which
+    offers the freed interview to the next best attendee."""
     if actor.role != "attendee":
         raise NotFound("no such interview", field="interview_id")
     async with write_transaction():
@@ -85,6 +87,9 @@ async def respond(actor: Actor, interview_id: int, answer: str, clock: Clock = S
                 CalendarItem.cancelled: True,
                 CalendarItem.updated_at: clock.now(),
             }).where(CalendarItem.interview_slot == interview_id)
+            from fairs.services.matching import request_backfill  # matching needs calendar, which needs this
+
+            await request_backfill(row["event"], queue, clock)
     return await interview_view(actor, interview_id)
 
 

@@ -12,7 +12,7 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -71,11 +71,37 @@ async def start_match_run(actor: Actor, event_id: int, queue: JobQueue,
     return await get_match_run(actor, run_id)
 
 
-async def _enqueue_or_leave_queued(queue: JobQueue, run_id: int) -> None:
+BACKFILL_DELAY = timedelta(minutes=2)
+"""How long a backfill run waits after the decline that asked for it: declines in a burst
+(a bus that did not come) are served by one run."""
+
+
+async def request_backfill(event_id: int, queue: JobQueue | None, clock: Clock = SYSTEM_CLOCK) -> int | None:
+    """Call in the transaction of a declined interview: queue a run that gives the freed
+    interview to the next best attendee (existing interviews are kept as they are; whoever
+    gets a new one is invited). Nothing when a run is already queued (it will see the
+    decline) or running, or the event is over. Returns the new run's id."""
+    await lock_rows(Event, [event_id])
+    event = await Event.select(Event.status, Event.ends_at).where(Event.id == event_id).first()
+    if event is None or event["status"] not in ("published", "closed") or event["ends_at"] <= clock.now():
+        return None
+    if await MatchRun.exists().where(MatchRun.event == event_id, MatchRun.status.is_in(list(ACTIVE_RUN))):
+        return None
+    run = MatchRun(event=event_id, status="queued", parameters={"algorithm": "min-cost-flow", "trigger": "backfill"},
+                   metrics={}, requested_by=None, created_at=clock.now())
+    await run.save()
+    run_id = int(run.id)
+    if queue is not None:
+        after_commit(lambda: _enqueue_or_leave_queued(queue, run_id, BACKFILL_DELAY))
+    return run_id
+
+
+async def _enqueue_or_leave_queued(queue: JobQueue, run_id: int, delay: timedelta | None = None) -> None:
     """The run is committed as queued; if Redis cannot take the job now, the cron job
     ``requeue_stale_match_runs`` enqueues it later, so the request still succeeds."""
     try:
-        await queue.enqueue(RUN_MATCHING, run_id, job_id=job_id(run_id))
+        later = datetime.now(UTC) + delay if delay else None  # arq defers by the real clock
+        await queue.enqueue(RUN_MATCHING, run_id, job_id=job_id(run_id), defer_until=later)
     except (OSError, RedisError) as error:
         log.warning("could not enqueue matching run %s (%s); it will be re-queued", run_id, type(error).__name__)
 

@@ -128,7 +128,8 @@ class AttendanceController(Controller):
           description="Accept or decline a proposed interview.")
     async def answer(self, request: AnyRequest, interview_id: FromPath[int],
                      data: JSONBody[InterviewAnswerIn]) -> InterviewOut:
-        row = await interviews.respond(actor_of(request), interview_id, data.answer, request.app.state.clock)
+        row = await interviews.respond(actor_of(request), interview_id, data.answer, request.app.state.clock,
+                                       request.app.state.queue)
         return convert(row, InterviewOut)
 
     @get("/interviews/{interview_id:int}/calendar.ics", guards=[role("attendee", "employer")],
