@@ -72,7 +72,7 @@ async def test_a_cancelled_registration_can_be_made_again(client):
 class UnreachableQueue:
     """Redis refusing connections, as a JobQueue sees it."""
 
-    async def enqueue(self, function, *args, job_id):
+    async def enqueue(self, function, *args, job_id, defer_until=None):
         raise ConnectionRefusedError(111, "Connection refused")
 
 
