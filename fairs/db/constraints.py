@@ -243,3 +243,21 @@ MATCHING = RuleSet(
         ("interview_slot", "interview_by_event", ("event", "status")),
     ),
 )
+
+
+CALENDAR = RuleSet(
+    checks=(
+        CheckRule("outbox", "outbox_method", _one_of("method", "", "REQUEST", "CANCEL")),
+        CheckRule("outbox", "outbox_sequence", "{row}sequence IS NULL OR {row}sequence >= 0"),
+    ),
+    unique_indexes=(
+        # one lasting item per event for the fair itself (booth and interview items have their own links)
+        UniqueIndex("calendar_item", "calendar_item_per_event", ("event", "kind"), "kind = 'fair_event'"),
+        UniqueIndex("calendar_feed", "calendar_feed_live_per_account", ("account",), "revoked_at IS NULL"),
+    ),
+    indexes=(
+        ("outbox", "outbox_due", ("sent_at", "next_attempt_at", "id")),
+        ("calendar_item", "calendar_item_by_event", ("event", "kind")),
+    ),
+    replacing=True,
+)

@@ -8,11 +8,11 @@ import sqlite3
 import asyncpg
 
 from fairs.core.errors import Conflict
-from fairs.db.constraints import BOOTHS, FOUNDATION, INTERVIEW_NO_OVERLAP, MATCHING, WAITLISTS
+from fairs.db.constraints import BOOTHS, CALENDAR, FOUNDATION, INTERVIEW_NO_OVERLAP, MATCHING, WAITLISTS
 
-CHECKS = FOUNDATION.checks + BOOTHS.checks + WAITLISTS.checks + MATCHING.checks
+CHECKS = FOUNDATION.checks + BOOTHS.checks + WAITLISTS.checks + MATCHING.checks + CALENDAR.checks
 UNIQUE_INDEXES = (FOUNDATION.unique_indexes + BOOTHS.unique_indexes + WAITLISTS.unique_indexes
-                  + MATCHING.unique_indexes)
+                  + MATCHING.unique_indexes + CALENDAR.unique_indexes)
 
 _MESSAGES = {
     "booth_reserved_once_per_event": ("booth", "this booth is already held or reserved for the event"),

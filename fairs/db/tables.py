@@ -335,6 +335,7 @@ class CalendarItem(Table, tablename="calendar_item"):
     kind = Varchar(length=24)
     event = ForeignKey(Event, null=True, on_delete=OnDelete.restrict)
     interview_slot = ForeignKey(InterviewSlot, null=True, unique=True, on_delete=OnDelete.restrict)
+    booth_reservation = ForeignKey(BoothReservation, null=True, unique=True, on_delete=OnDelete.restrict)
     cancelled = Boolean(default=False)
     updated_at = Timestamptz()
 
@@ -349,10 +350,27 @@ class Outbox(Table, tablename="outbox"):
     body = Text(default="")
     attachment = Text(default="")
     attachment_type = Varchar(length=100, default="")
+    calendar_item = ForeignKey(CalendarItem, null=True, on_delete=OnDelete.set_null)
+    """An invitation, update or cancellation of this item: when ``attachment`` is empty, the
+    calendar file is built when the message is sent, at ``sequence`` with ``method``."""
+    sequence = Integer(null=True, default=None)
+    method = Varchar(length=8, default="")
     attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None)
+    """After a failure, not before this (back-off); none: as soon as possible."""
     last_error = Text(default="")
     created_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
+
+
+class CalendarFeed(Table, tablename="calendar_feed"):
+    """A personal calendar subscription (``webcal://…/calendar/<token>.ics``): only the token's
+    SHA-256 is kept; re-issuing revokes the previous one."""
+
+    account = ForeignKey(Account, on_delete=OnDelete.cascade)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
 
 
 class IdempotencyRecord(Table, tablename="idempotency_record"):
@@ -390,5 +408,6 @@ TABLES: list[type[Table]] = [
     InterviewSlot,
     CalendarItem,
     Outbox,
+    CalendarFeed,
     IdempotencyRecord,
 ]
