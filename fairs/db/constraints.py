@@ -254,6 +254,8 @@ CALENDAR = RuleSet(
         # one lasting item per event for the fair itself (booth and interview items have their own links)
         UniqueIndex("calendar_item", "calendar_item_per_event", ("event", "kind"), "kind = 'fair_event'"),
         UniqueIndex("calendar_feed", "calendar_feed_live_per_account", ("account",), "revoked_at IS NULL"),
+        UniqueIndex("calendar_item", "calendar_item_per_booth", ("booth_reservation",),
+                    "booth_reservation IS NOT NULL"),
     ),
     indexes=(
         ("outbox", "outbox_due", ("sent_at", "next_attempt_at", "id")),

@@ -335,7 +335,8 @@ class CalendarItem(Table, tablename="calendar_item"):
     kind = Varchar(length=24)
     event = ForeignKey(Event, null=True, on_delete=OnDelete.restrict)
     interview_slot = ForeignKey(InterviewSlot, null=True, unique=True, on_delete=OnDelete.restrict)
-    booth_reservation = ForeignKey(BoothReservation, null=True, unique=True, on_delete=OnDelete.restrict)
+    booth_reservation = ForeignKey(BoothReservation, null=True, on_delete=OnDelete.restrict)
+    """Unique when set (index ``calendar_item_per_booth``)."""
     cancelled = Boolean(default=False)
     updated_at = Timestamptz()
 

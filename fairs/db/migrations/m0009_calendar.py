@@ -164,7 +164,7 @@ async def forwards():
             "target_column": None,
             "null": True,
             "primary_key": False,
-            "unique": True,
+            "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
