@@ -70,7 +70,8 @@ async def run_matching(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
 
 
 async def deliver_outbox(ctx: dict[str, Any]) -> dict[str, int]:
-    return await outbox.deliver_pending(ctx["sender"], ctx["clock"])
+    return await outbox.deliver_pending(ctx["sender"], ctx["clock"],
+                                        organizer_mailbox=ctx["settings"].organizer_mailbox)
 
 
 async def run_allocation(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from fairs.db.tables import BoothReservation, Outbox
 from fairs.services.context import Clock
+from fairs.services.invitations import booth_calendar_change
 
 _NOTICES = {
     "held": ("展位已保留 Booth held", "请在保留时间内确认。Confirm before the hold expires."),
@@ -22,12 +23,17 @@ _NOTICES = {
 
 
 def reservation_notice(reservation_id: int, what: str, email: str, booth_code: str, event_title: str,
-                       now: datetime) -> Outbox:
+                       now: datetime, calendar: tuple[int, int, str] | None = None) -> Outbox:
     """The outbox row telling an organization's contact that reservation ``reservation_id``
-    changed (``what``: held, confirmed, cancelled, expired, moved, allocated, offered)."""
+    changed (``what``: held, confirmed, cancelled, expired, moved, allocated, offered). With
+    ``calendar`` (item id, SEQUENCE, METHOD) the message carries the booth's calendar entry,
+    built when it is sent (see :mod:`fairs.services.invitations`)."""
     subject, body = _NOTICES[what]
+    item, sequence, method = calendar if calendar else (None, None, "")
     return Outbox(idempotency_key=f"booth:{reservation_id}:{what}:{now.isoformat()}", channel="email",
                   recipient=email, subject=f"{subject} · {booth_code}", body=f"{event_title} · {booth_code}\n{body}",
+                  calendar_item=item, sequence=sequence, method=method,
+                  attachment_type=f"text/calendar; method={method}; charset=UTF-8" if method else "",
                   created_at=now)
 
 
@@ -36,10 +42,11 @@ async def notify_reservation(reservation_id: int, what: str, clock: Clock) -> No
     row = await BoothReservation.select(
         BoothReservation.organization.contact_email.as_alias("email"), BoothReservation.booth.code.as_alias("code"),
         BoothReservation.event.title.as_alias("title")).where(BoothReservation.id == reservation_id).first()
+    calendar = await booth_calendar_change(reservation_id, what, clock.now())
     if row is None or not row["email"]:
         return
     await queue_notices([reservation_notice(reservation_id, what, row["email"], row["code"], row["title"],
-                                            clock.now())])
+                                            clock.now(), calendar)])
 
 
 CHUNK = 500

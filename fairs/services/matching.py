@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from redis.exceptions import RedisError
 
-from fairs.core import ics, matching, states
+from fairs.core import matching, states
 from fairs.core.errors import Conflict, NotFound
 from fairs.db.tables import (
     BoothReservation,
@@ -33,6 +33,7 @@ from fairs.db.transactions import after_commit, copy_rows, lock_rows, write_tran
 from fairs.services import scope
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.fairs_setup import require_organizer
+from fairs.services.invitations import calendar_content_type
 from fairs.services.matching_data import load_problem, people_of, write_interviews
 from fairs.services.progress import Report, no_report, read_progress
 from fairs.services.queue import RUN_MATCHING, JobQueue
@@ -241,21 +242,14 @@ async def _invite_all(rows: list[dict[str, Any]], event: dict[str, Any], organiz
         text = _invitation_text(en, organization, position, row["starts_at"].astimezone(zone), event["title"],
                                 place.booth_code)
         if not person["email"]:
-            messages.append((f"interview-invite:{row['id']}:0:sms", "sms", person["phone"], "", text, "", "", now))
+            messages.append((f"interview-invite:{row['id']}:0:sms", "sms", person["phone"], "", text, "", "", None,
+                             None, "", now))
             continue
-        facts = ics.InterviewFacts(
-            uid=row["uid"], sequence=0, starts_at=row["starts_at"], ends_at=row["ends_at"],
-            timezone=event["timezone"], event_title=event["title"], organization_name=organization,
-            position_title=position, booth_code=place.booth_code, venue_name=place.venue_name,
-            venue_address=place.venue_address, organizer=ics.CalendarParty("fairs", organizer_mailbox),
-            recipient=ics.CalendarParty(person["name"], person["email"]),
-        )
-        calendar = ics.build_calendar([ics.interview_entry(facts, "en" if en else "zh")], stamped_at=now,
-                                      method="REQUEST")
-        messages.append((f"interview-invite:{row['id']}:0:email", "email", person["email"], text, text,
-                         calendar.decode(), "text/calendar; method=REQUEST; charset=UTF-8", now))
+        # the calendar file is built when the e-mail is sent (fairs/services/invitations.py)
+        messages.append((f"interview-invite:{row['id']}:0:email", "email", person["email"], text, text, "",
+                         calendar_content_type("REQUEST"), row["item"], 0, "REQUEST", now))
     await copy_rows(Outbox, ("idempotency_key", "channel", "recipient", "subject", "body", "attachment",
-                             "attachment_type", "created_at"), messages)
+                             "attachment_type", "calendar_item", "sequence", "method", "created_at"), messages)
 
 
 def _invitation_text(en: bool, organization: str, position: str, when: datetime, event_title: str,

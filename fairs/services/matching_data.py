@@ -183,8 +183,11 @@ async def write_interviews(loaded: Loaded, interviews: tuple[matching.ProposedIn
          r["slot_index"], r["starts_at"], r["ends_at"], "proposed", r["score"],
          "{}", now)
         for r in rows])
-    await copy_rows(CalendarItem, ("uid", "sequence", "kind", "event", "interview_slot", "cancelled", "updated_at"),
-                    [(r["uid"], 0, "interview", event_id, r["id"], False, now) for r in rows])
+    for row, item_id in zip(rows, await new_ids(CalendarItem, len(rows)), strict=True):
+        row["item"] = item_id
+    await copy_rows(CalendarItem, ("id", "uid", "sequence", "kind", "event", "interview_slot", "cancelled",
+                                   "updated_at"),
+                    [(r["item"], r["uid"], 0, "interview", event_id, r["id"], False, now) for r in rows])
     return rows
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
 from fairs.db.tables import Outbox
 from fairs.db.transactions import claim_row, write_transaction
 from fairs.services.context import SYSTEM_CLOCK, Clock
+from fairs.services.invitations import attach_calendar
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -48,7 +50,7 @@ class FolderSender:
 
 
 async def deliver_pending(sender: Sender, clock: Clock = SYSTEM_CLOCK, batch: int = 100,
-                          most: int = 2000) -> dict[str, int]:
+                          most: int = 2000, organizer_mailbox: str = "fairs-noreply@example.org") -> dict[str, int]:
     """Send unsent messages, oldest first, in batches, up to ``most`` per call. A failure is
     counted and retried on a later call, up to MAX_ATTEMPTS. Personal data (recipients,
     bodies) is never logged."""
@@ -57,16 +59,18 @@ async def deliver_pending(sender: Sender, clock: Clock = SYSTEM_CLOCK, batch: in
     while sent + failed < most:
         pending = await Outbox.select().where(
             Outbox.sent_at.is_null(), Outbox.attempts < MAX_ATTEMPTS, Outbox.id > after,
+            Outbox.next_attempt_at.is_null() | (Outbox.next_attempt_at <= clock.now()),
         ).order_by(Outbox.id).limit(batch)
         if not pending:
             break
         after = pending[-1]["id"]
-        counts = await _deliver(sender, pending, clock)
+        counts = await _deliver(sender, pending, clock, organizer_mailbox)
         sent, failed = sent + counts["sent"], failed + counts["failed"]
     return {"sent": sent, "failed": failed}
 
 
-async def _deliver(sender: Sender, pending: list[dict[str, object]], clock: Clock) -> dict[str, int]:
+async def _deliver(sender: Sender, pending: list[dict[str, object]], clock: Clock,
+                   organizer_mailbox: str) -> dict[str, int]:
     """Each message is claimed (row lock) while it is sent, so two workers delivering at once
     never send the same message twice; the send happens inside that short transaction."""
     sent = failed = 0
@@ -75,19 +79,25 @@ async def _deliver(sender: Sender, pending: list[dict[str, object]], clock: Cloc
             if not await claim_row(Outbox, int(message["id"]), "sent_at IS NULL"):  # type: ignore[call-overload]
                 continue
             try:
-                await sender.send(message)
+                await sender.send(await attach_calendar(message, organizer_mailbox, clock))
             except Exception as error:  # noqa: BLE001 - any failure of the channel is retried later
                 failed += 1
                 # a permanent refusal (no such mailbox, a number the gateway rejects) is not retried
                 attempts = MAX_ATTEMPTS if type(error).__name__ == "PermanentDeliveryError" else Outbox.attempts + 1
                 log.warning("outbox message %s failed: %s", message["id"], type(error).__name__)
-                await Outbox.update({Outbox.attempts: attempts, Outbox.last_error: _error_text(error)}).where(
-                    Outbox.id == message["id"])
+                retry_at = clock.now() + backoff(int(message["attempts"]) + 1)  # type: ignore[call-overload]
+                await Outbox.update({Outbox.attempts: attempts, Outbox.last_error: _error_text(error),
+                                     Outbox.next_attempt_at: retry_at}).where(Outbox.id == message["id"])
                 continue
             sent += 1
             await Outbox.update({Outbox.attempts: Outbox.attempts + 1, Outbox.sent_at: clock.now()}).where(
                 Outbox.id == message["id"])
     return {"sent": sent, "failed": failed}
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failure: 1, 2, 4 … minutes, at most 6 hours."""
+    return timedelta(minutes=min(2 ** max(0, attempts - 1), 360))
 
 
 def _error_text(error: BaseException) -> str:

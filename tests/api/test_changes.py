@@ -26,6 +26,7 @@ async def test_cancelling_an_event_cancels_its_calendar_entries_with_the_same_ui
     items = await CalendarItem.select(CalendarItem.kind, CalendarItem.uid, CalendarItem.sequence,
                                       CalendarItem.cancelled).order_by(CalendarItem.id)
     assert items == [{"kind": "fair_event", "uid": uids["fair_event"], "sequence": 1, "cancelled": True},
+                     {"kind": "booth_reservation", "uid": uids["booth_reservation"], "sequence": 1, "cancelled": True},
                      {"kind": "interview", "uid": uids["interview"], "sequence": 1, "cancelled": True}]
     for path in (f"/events/{event_id}/calendar.ics", f"/interviews/{interview['id']}/calendar.ics"):
         headers = attendee if "interviews" in path else {}

@@ -28,9 +28,15 @@ async def test_a_runs_invitations_arrive_once_each_at_the_smtp_server(client, cl
         arrived = [email.message_from_bytes(a.content, policy=default) for a in server.mailbox.arrivals]
     assert first["sent"] >= 3 and first["failed"] == 0 and again == {"sent": 0, "failed": 0}
     calendars = [m for m in arrived if any(p.get_content_type() == "text/calendar" for p in m.walk())]
-    assert len(calendars) == 3
-    assert {m["To"] for m in calendars} == {"wang@example.org"}
-    assert len({m["Message-ID"] for m in calendars}) == 3
+    invitations = [m for m in calendars if m["To"] == "wang@example.org"]
+    assert len(invitations) == 3 and len({m["Message-ID"] for m in invitations}) == 3
+    # the employer's confirmed booth came with its own calendar entry, to its contact
+    assert [m["To"] for m in calendars if m not in invitations] == ["hr1@corp.example.org"]
+    for message in invitations:  # built at delivery: the file names the attendee and the method
+        [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        text = part.get_payload(decode=True).decode()
+        assert part.get_param("method") == "REQUEST" and "METHOD:REQUEST" in text
+        assert "mailto:wang@example.org" in text.replace("\r\n ", "").lower()
 
 
 async def test_a_permanent_refusal_is_kept_and_not_retried(client, clock):

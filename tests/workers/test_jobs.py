@@ -59,6 +59,8 @@ async def test_outbox_messages_are_retried_after_a_failure_and_sent_once(client,
     sender = FlakySender(failures=1)
     total = await Outbox.count()  # the invitations, and the booth and participation notices before them
     assert await outbox.deliver_pending(sender, clock) == {"sent": total - 1, "failed": 1}
+    assert await outbox.deliver_pending(sender, clock) == {"sent": 0, "failed": 0}  # backing off: 1 minute
+    clock.advance(seconds=61)
     assert await outbox.deliver_pending(sender, clock) == {"sent": 1, "failed": 0}
     assert await outbox.deliver_pending(sender, clock) == {"sent": 0, "failed": 0}
     assert sorted(sender.sent) == sorted(o["idempotency_key"] for o in await Outbox.select(Outbox.idempotency_key))
