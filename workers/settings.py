@@ -22,6 +22,7 @@ from fairs.services.delivery import senders_from
 from fairs.services.progress import reporter
 from fairs.services.queue import ArqQueue, redis_settings
 from fairs.settings import get_settings
+from workers import reminders as reminder_jobs
 
 log = logging.getLogger("fairs.worker")
 STALE_RUN_AFTER = timedelta(minutes=2)
@@ -112,13 +113,15 @@ async def requeue_stale_match_runs(ctx: dict[str, Any]) -> list[int]:
 
 
 class WorkerSettings:
-    functions = [run_matching, deliver_outbox, run_allocation, expire_booth_offer, expire_seat_offer]
+    functions = [run_matching, deliver_outbox, run_allocation, expire_booth_offer, expire_seat_offer,
+                 *reminder_jobs.FUNCTIONS]
     cron_jobs = [
         cron(deliver_outbox, second={0, 30}, run_at_startup=True, unique=True),
         cron(requeue_stale_match_runs, second={15}, unique=True),
         cron(release_expired_holds, second={5, 35}, unique=True),
         cron(close_application_windows, second={25}, unique=True),
         cron(expire_seat_offers, second={45}, unique=True),
+        *reminder_jobs.CRON_JOBS,
     ]
     on_startup = startup
     on_shutdown = shutdown
