@@ -685,3 +685,25 @@ class UnmatchedAttendeeOut(Struct):
 class UnmatchedOut(Struct):
     match_run: int | None
     attendees: list[UnmatchedAttendeeOut]
+
+
+# --- calendar feeds -----------------------------------------------------------------------
+
+class CalendarFeedIssuedOut(Struct):
+    """The new subscription address. The token in it is shown only this once."""
+
+    url: str
+    webcal_url: str
+    created_at: datetime
+
+
+class CalendarFeedOut(Struct):
+    live: bool
+    created_at: datetime | None
+
+
+class RescheduleIn(Struct, forbid_unknown_fields=True):
+    starts_at: datetime
+    """The new start, with its UTC offset (e.g. 2027-03-12T09:00:00+08:00)."""
+    ends_at: datetime | None = None
+    """Left out: as long as before (the interview grid moves with the event)."""

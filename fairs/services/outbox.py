@@ -19,14 +19,18 @@ MAX_ATTEMPTS = 8
 
 
 async def queue_message(key: str, channel: str, recipient: str, subject: str, body: str, clock: Clock,
-                        attachment: str = "", attachment_type: str = "") -> bool:
+                        attachment: str = "", attachment_type: str = "", *, calendar_item: int | None = None,
+                        sequence: int | None = None, method: str = "") -> bool:
     """Queue one message under an idempotency key; a key already queued is left alone.
+    ``calendar_item``/``sequence``/``method``: the message carries that item's calendar file,
+    built when it is sent (:mod:`fairs.services.invitations`).
 
     Returns whether a new message was queued. Call inside the causing change's transaction.
     """
     inserted = await Outbox.insert(Outbox(
         idempotency_key=key, channel=channel, recipient=recipient, subject=subject, body=body,
-        attachment=attachment, attachment_type=attachment_type, created_at=clock.now(),
+        attachment=attachment, attachment_type=attachment_type, calendar_item=calendar_item, sequence=sequence,
+        method=method, created_at=clock.now(),
     )).on_conflict(target=Outbox.idempotency_key, action="DO NOTHING").returning(Outbox.id)
     return bool(inserted)
 

@@ -16,12 +16,13 @@ from fairs.api.schemas import (
     EventChangeIn,
     EventIn,
     EventOut,
+    RescheduleIn,
     VenueIn,
     VenueOut,
     convert,
 )
 from fairs.api.security import AnyRequest, actor_of, organizer, public
-from fairs.services import booths, calendar, fairs_setup
+from fairs.services import booths, calendar, fairs_setup, reschedule
 
 CALENDAR = "text/calendar; charset=utf-8"
 
@@ -104,6 +105,14 @@ class SetupController(Controller):
         blocks = None if data.interview_blocks is None else tuple(data.interview_blocks)
         row = await fairs_setup.change_event(actor_of(request), event_id, data.status, blocks,
                                              request.app.state.clock)
+        return convert(row, EventOut)
+
+    @post("/events/{event_id:int}/reschedule", guards=[organizer], status_code=200,
+          description="Move the event (and with it its interviews and booths) to a new start; every calendar "
+                      "entry of the event gets a higher SEQUENCE and each person concerned is told once.")
+    async def reschedule(self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[RescheduleIn]) -> EventOut:
+        row = await reschedule.reschedule_event(actor_of(request), event_id, data.starts_at, data.ends_at,
+                                                request.app.state.clock)
         return convert(row, EventOut)
 
     @get("/events", guards=[public],
