@@ -70,3 +70,26 @@ async def test_a_move_into_the_past_or_with_a_changed_length_writes_nothing(clie
     assert (await client.post(f"/events/{event_id}/reschedule", headers=ready["employer"], json={
         "starts_at": (event["starts_at"] + timedelta(days=1)).isoformat()})).status_code == 403
     assert await database_snapshot() == snapshot
+
+
+async def test_a_move_onto_another_interview_of_the_same_person_is_refused_and_nothing_moves(client, clock):
+    ready = await matched(client, clock)
+    organizer, event_id = ready["organizer"], ready["event_id"]
+    event = await Event.select().where(Event.id == event_id).first()
+    slot = await InterviewSlot.select().first()
+    # the same person has an interview at another fair a week later
+    other = dict(event)
+    other.pop("id")
+    other.update(starts_at=event["starts_at"] + timedelta(days=7), ends_at=event["ends_at"] + timedelta(days=7),
+                 title="另一场招聘会")
+    other_id = (await Event.insert(Event(**other)).returning(Event.id))[0]["id"]
+    await InterviewSlot.insert(InterviewSlot(
+        event=other_id, organization=slot["organization"], position=slot["position"], attendee=slot["attendee"],
+        slot_index=slot["slot_index"], starts_at=slot["starts_at"] + timedelta(days=7),
+        ends_at=slot["ends_at"] + timedelta(days=7), status="accepted", fit_score=0, created_at=clock.now()))
+    snapshot = await database_snapshot()
+    clash = await client.post(f"/events/{event_id}/reschedule", headers=organizer,
+                              json={"starts_at": (event["starts_at"] + timedelta(days=7)).isoformat()})
+    assert clash.status_code == 409, clash.text
+    assert clash.json()["errors"][0]["field"] == "starts_at"
+    assert await database_snapshot() == snapshot
