@@ -24,11 +24,13 @@ from fairs.api.routes.areas import AreaController
 from fairs.api.routes.attendance import AttendanceController
 from fairs.api.routes.booths import BoothController
 from fairs.api.routes.employers import EmployerController
+from fairs.api.routes.feeds import CalendarFeedController
 from fairs.api.routes.floorplans import FloorPlanController
 from fairs.api.routes.health import healthz, readyz
 from fairs.api.routes.matching import MatchingController
 from fairs.api.routes.overrides import OverrideController
 from fairs.api.routes.setup import SetupController
+from fairs.api.routes.training import TrainingController
 from fairs.api.security import TokenMiddleware, public
 from fairs.db.engine import open_pool
 from fairs.services import passwords, waitlist
@@ -74,7 +76,8 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
         route_handlers=[
             healthz, readyz, AccountController, AreaController, SetupController, EmployerController,
             AttendanceController, BoothController, FloorPlanController, MatchingController,
-            OverrideController,
+            OverrideController, CalendarFeedController,
+            TrainingController,
             *PAGES, create_static_files_router(path="/static", directories=[WEB / "static"], guards=[public]),
         ],
         lifespan=[lifespan],

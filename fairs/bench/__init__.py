@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fairs.bench.booths import bench_booths
-from fairs.bench.ics_build import bench_ics_build
+from fairs.bench.ics_feed import bench_ics
 from fairs.bench.matching import bench_matching_flow, bench_matching_greedy
 from fairs.bench.processes import bench_up_ready
 from fairs.bench.scopes import bench_area_registrations
@@ -21,5 +21,5 @@ BENCHMARKS: dict[str, Callable[[int], dict[str, Any]]] = {
     "up-ready": bench_up_ready,
     "area-registrations": bench_area_registrations,
     "booths": bench_booths,
-    "ics": bench_ics_build,
+    "ics": bench_ics,
 }

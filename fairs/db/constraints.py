@@ -263,3 +263,27 @@ CALENDAR = RuleSet(
     ),
     replacing=True,
 )
+
+
+TRAINING = RuleSet(
+    checks=(
+        CheckRule("training_cohort", "training_cohort_status", _one_of("status", "draft", "published", "cancelled")),
+        CheckRule("training_cohort", "training_cohort_days", "{row}days >= 1 AND {row}days <= 30"),
+        CheckRule("training_cohort", "training_cohort_times",
+                  "{row}first_session_ends_at > {row}first_session_starts_at"),
+        CheckRule("training_cohort", "training_cohort_capacity", "{row}capacity IS NULL OR {row}capacity >= 1"),
+        CheckRule("training_enrollment", "training_enrollment_status", _one_of("status", "enrolled", "withdrawn")),
+    ),
+    unique_indexes=(
+        UniqueIndex("training_enrollment", "training_enrollment_once", ("cohort", "attendee"), "status = 'enrolled'"),
+        # SQLite cannot add a UNIQUE column: one calendar item per enrollment by a partial unique index
+        UniqueIndex("calendar_item", "calendar_item_per_enrollment", ("training_enrollment",),
+                    "training_enrollment IS NOT NULL"),
+    ),
+    indexes=(
+        ("training_cohort", "training_cohort_by_area", ("area", "status")),
+        ("training_cohort", "training_cohort_by_status", ("status", "first_session_starts_at")),
+        ("training_enrollment", "training_enrollment_by_cohort", ("cohort", "status")),
+        ("training_enrollment", "training_enrollment_by_attendee", ("attendee",)),
+    ),
+)

@@ -8,11 +8,12 @@ import sqlite3
 import asyncpg
 
 from fairs.core.errors import Conflict
-from fairs.db.constraints import BOOTHS, CALENDAR, FOUNDATION, INTERVIEW_NO_OVERLAP, MATCHING, WAITLISTS
+from fairs.db.constraints import BOOTHS, CALENDAR, FOUNDATION, INTERVIEW_NO_OVERLAP, MATCHING, TRAINING, WAITLISTS
 
-CHECKS = FOUNDATION.checks + BOOTHS.checks + WAITLISTS.checks + MATCHING.checks + CALENDAR.checks
+CHECKS = (FOUNDATION.checks + BOOTHS.checks + WAITLISTS.checks + MATCHING.checks + CALENDAR.checks
+          + TRAINING.checks)
 UNIQUE_INDEXES = (FOUNDATION.unique_indexes + BOOTHS.unique_indexes + WAITLISTS.unique_indexes
-                  + MATCHING.unique_indexes + CALENDAR.unique_indexes)
+                  + MATCHING.unique_indexes + CALENDAR.unique_indexes + TRAINING.unique_indexes)
 
 _MESSAGES = {
     "booth_reserved_once_per_event": ("booth", "this booth is already held or reserved for the event"),
@@ -24,6 +25,8 @@ _MESSAGES = {
     "attendee_phone_key": ("phone", "an attendee with this phone number already exists"),
     "account_login_key": ("login", "this login is taken"),
     "organization_credit_code_key": ("credit_code", "an organization with this credit code already exists"),
+    "training_enrollment_once": ("attendee_id", "already enrolled in this training cohort"),
+    "calendar_item_per_enrollment": ("training_enrollment", "this enrollment already has its calendar entry"),
 }
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<cols>.+)")
 _SQLITE_NAMED = re.compile(r"(?:CHECK|EXCLUDE) constraint failed: (?P<name>\w+)")

@@ -327,6 +327,36 @@ class InterviewSlot(Table, tablename="interview_slot"):
     created_at = Timestamptz()
 
 
+class TrainingCohort(Table, tablename="training_cohort"):
+    """A free training course for job seekers (e.g. the 10-day new-media cohort): a session
+    every day at the hours of the first one, ``days`` days long, minus ``skipped_days``."""
+
+    area = ForeignKey(Area, on_delete=OnDelete.restrict)
+    title = Varchar(length=200)
+    description = Text(default="")
+    venue = ForeignKey(Venue, null=True, on_delete=OnDelete.restrict)
+    online_url = Varchar(length=500, default="")
+    timezone = Varchar(length=64, default="Asia/Shanghai")
+    first_session_starts_at = Timestamptz()
+    first_session_ends_at = Timestamptz()
+    """Same day as the start, in ``timezone``."""
+    days = Integer(default=1)
+    skipped_days = JSON(default="[]")
+    """Cancelled days of the series as ISO dates (``["2027-03-18"]``), in ``timezone``."""
+    capacity = Integer(null=True, default=None)
+    status = Varchar(length=12, default="draft")
+    created_at = Timestamptz()
+
+
+class TrainingEnrollment(Table, tablename="training_enrollment"):
+    """One person's place in a cohort; one active (``enrolled``) per person and cohort."""
+
+    cohort = ForeignKey(TrainingCohort, on_delete=OnDelete.restrict)
+    attendee = ForeignKey(Attendee, on_delete=OnDelete.restrict)
+    status = Varchar(length=12, default="enrolled")
+    created_at = Timestamptz()
+
+
 class CalendarItem(Table, tablename="calendar_item"):
     """One calendar entry for its whole life: UID never changes, SEQUENCE goes up."""
 
@@ -337,6 +367,8 @@ class CalendarItem(Table, tablename="calendar_item"):
     interview_slot = ForeignKey(InterviewSlot, null=True, unique=True, on_delete=OnDelete.restrict)
     booth_reservation = ForeignKey(BoothReservation, null=True, on_delete=OnDelete.restrict)
     """Unique when set (index ``calendar_item_per_booth``)."""
+    training_enrollment = ForeignKey(TrainingEnrollment, null=True, on_delete=OnDelete.restrict)
+    """The attendee's recurring entry for a cohort; unique when set (index ``calendar_item_per_enrollment``)."""
     cancelled = Boolean(default=False)
     updated_at = Timestamptz()
 
@@ -407,6 +439,8 @@ TABLES: list[type[Table]] = [
     MatchRun,
     MatchOverride,
     InterviewSlot,
+    TrainingCohort,
+    TrainingEnrollment,
     CalendarItem,
     Outbox,
     CalendarFeed,

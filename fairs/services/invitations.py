@@ -12,11 +12,12 @@ reaches the calendar in order.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fairs.core import ics
-from fairs.db.tables import BoothReservation, CalendarItem, InterviewSlot, Organization
+from fairs.db.tables import BoothReservation, CalendarItem, InterviewSlot, Organization, TrainingEnrollment
 from fairs.services.context import Clock
 
 SETUP_BEFORE_OPENING = timedelta(hours=1)
@@ -93,6 +94,30 @@ async def calendar_for(item_id: int, sequence: int, method: str, recipient: str,
             recipient=ics.CalendarParty(organization["contact_name"] or organization["name"], recipient),
             cancelled=cancelled)
         return ics.build_calendar([ics.booth_reservation_entry(facts_b, "zh")], stamped_at=now, method=method)
+    if item["kind"] == "training" and item["training_enrollment"]:
+        cohort, person = TrainingEnrollment.cohort, TrainingEnrollment.attendee
+        enrollment = await TrainingEnrollment.select(
+            cohort.title.as_alias("title"), cohort.timezone.as_alias("timezone"),
+            cohort.first_session_starts_at.as_alias("first_session_starts_at"),
+            cohort.first_session_ends_at.as_alias("first_session_ends_at"), cohort.days.as_alias("days"),
+            cohort.skipped_days.as_alias("skipped_days"), cohort.online_url.as_alias("online_url"),
+            cohort.venue.name.as_alias("venue_name"), cohort.venue.address.as_alias("venue_address"),
+            person.name.as_alias("name"), person.language.as_alias("language"),
+        ).where(TrainingEnrollment.id == item["training_enrollment"]).first()
+        if enrollment is None:
+            return None
+        skipped = enrollment["skipped_days"]  # JSON text: ISO dates in the cohort's zone
+        facts_t = ics.TrainingCohortFacts(
+            uid=item["uid"], sequence=sequence, timezone=enrollment["timezone"], title=enrollment["title"],
+            first_session_starts_at=enrollment["first_session_starts_at"],
+            first_session_ends_at=enrollment["first_session_ends_at"],
+            schedule=ics.DailyRepeat(count=enrollment["days"], skipped=tuple(
+                date.fromisoformat(d) for d in (json.loads(skipped) if isinstance(skipped, str) else skipped))),
+            venue_name=enrollment["venue_name"], venue_address=enrollment["venue_address"],
+            online_url=enrollment["online_url"] or None, organizer=organizer,
+            recipient=ics.CalendarParty(enrollment["name"], recipient), cancelled=cancelled)
+        entry_t = ics.training_cohort_entry(facts_t, "en" if enrollment["language"] == "en" else "zh")
+        return ics.build_calendar([entry_t], stamped_at=now, method=method)
     return None
 
 
