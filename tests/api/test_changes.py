@@ -94,3 +94,12 @@ async def test_a_run_that_keeps_failing_is_marked_failed_and_frees_the_event(cli
     assert await MatchRun.select(MatchRun.status, MatchRun.error).first() == {
         "status": "failed", "error": "IntegrityError"}
     assert (await client.post(f"/events/{fair['event']['id']}/match-runs", headers=organizer)).status_code == 202
+
+
+async def test_calendar_downloads_say_their_type_and_charset_once(client, run_worker):
+    _, event_id, attendee = await matched_fair(client, run_worker)
+    [interview] = (await client.get("/interviews", headers=attendee)).json()
+    for path, headers in ((f"/events/{event_id}/calendar.ics", {}),
+                          (f"/interviews/{interview['id']}/calendar.ics", attendee)):
+        answer = await client.get(path, headers=headers)
+        assert answer.headers["content-type"] == "text/calendar; charset=utf-8"

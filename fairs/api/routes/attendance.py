@@ -23,7 +23,7 @@ from fairs.api.security import AnyRequest, actor_of, attendee, role, signed_in
 from fairs.services import calendar, interviews, registrations
 from fairs.services.people import KEEP, AttendeeDetails
 
-CALENDAR = "text/calendar; charset=utf-8"
+CALENDAR = "text/calendar"  # Litestar adds "; charset=utf-8" to text/* types
 
 
 def attendee_details(body: AttendeeIn) -> AttendeeDetails:

@@ -24,7 +24,7 @@ from fairs.api.schemas import (
 from fairs.api.security import AnyRequest, actor_of, organizer, public
 from fairs.services import booths, calendar, fairs_setup, reschedule
 
-CALENDAR = "text/calendar; charset=utf-8"
+CALENDAR = "text/calendar"  # Litestar adds "; charset=utf-8" to text/* types
 
 
 class SetupController(Controller):
