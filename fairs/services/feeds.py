@@ -24,11 +24,12 @@ It relies on the rule that every change of an item bumps its SEQUENCE and ``upda
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from piccolo.querystring import QueryString
@@ -149,6 +150,7 @@ _JOINED = {
     "interview": "calendar_item c JOIN interview_slot s ON s.id = c.interview_slot",
     "fair_event": "calendar_item c",
     "booth_reservation": "calendar_item c JOIN booth_reservation r ON r.id = c.booth_reservation",
+    "training": "calendar_item c JOIN training_enrollment t ON t.id = c.training_enrollment",
 }
 """Each kind's items with what says whose they are (the owner's conditions name ``s``, ``r``)."""
 
@@ -183,6 +185,13 @@ JOIN organization o ON o.id = r.organization
 LEFT JOIN venue v ON v.id = e.venue
 WHERE""",
 }
+_LOAD["training"] = f"""
+SELECT {_ITEM}, k.title, k.timezone, k.first_session_starts_at, k.first_session_ends_at, k.days, k.skipped_days,
+       k.online_url, k.status, v.name AS venue_name, v.address AS venue_address
+FROM {_JOINED["training"]}
+JOIN training_cohort k ON k.id = t.cohort
+LEFT JOIN venue v ON v.id = k.venue
+WHERE"""
 _VERSION = """
 SELECT count(*) AS count, sum(id) AS ids, max(updated_at) AS updated, max(sequence) AS sequence
 FROM ({}) AS items"""
@@ -196,7 +205,8 @@ def _kinds(owner: FeedOwner) -> dict[str, QueryString]:
         registered = Registration.select(Registration.event).where(
             Registration.attendee == owner.attendee_id, Registration.status.is_in(list(ACTIVE_REGISTRATION)))
         return {"interview": QueryString("s.attendee = {}", owner.attendee_id),
-                "fair_event": QueryString("c.event IN ({})", registered.querystrings[0])}
+                "fair_event": QueryString("c.event IN ({})", registered.querystrings[0]),
+                "training": QueryString("t.attendee = {}", owner.attendee_id)}
     if owner.role == "employer" and owner.organization_id is not None:
         return {"interview": QueryString("s.organization = {}", owner.organization_id),
                 "booth_reservation": QueryString("r.organization = {}", owner.organization_id)}
@@ -280,6 +290,9 @@ def feed_file(owner: FeedOwner, rows: dict[str, list[dict[str, Any]]], organizer
     for row in rows.get("booth_reservation", ()):
         facts = _booth_facts(row, organizer, owner.party)
         entries.append((facts.setup_starts_at, ics.booth_reservation_entry(facts, owner.language)))
+    for row in rows.get("training", ()):
+        entries.append((row["first_session_starts_at"],
+                        ics.training_cohort_entry(_training_facts(row, organizer, owner.party), owner.language)))
     entries.sort(key=lambda pair: (pair[0], pair[1].uid))
     stamped_at = max((row["updated_at"] for kind in rows.values() for row in kind), default=_EPOCH)
     name = "My job fair calendar" if owner.language == "en" else "我的招聘会日程"
@@ -316,6 +329,20 @@ def _booth_facts(row: dict[str, Any], organizer: ics.CalendarParty,
         venue_name=row["venue_name"] or "", venue_address=row["venue_address"] or "",
         setup_starts_at=row["starts_at"] - SETUP_BEFORE_OPENING, opens_at=row["starts_at"], closes_at=row["ends_at"],
         organizer=organizer, recipient=recipient, cancelled=bool(row["cancelled"]) or row["status"] == "cancelled",
+    )
+
+
+def _training_facts(row: dict[str, Any], organizer: ics.CalendarParty,
+                    recipient: ics.CalendarParty) -> ics.TrainingCohortFacts:
+    skipped = row["skipped_days"]  # JSON text: ISO dates in the cohort's zone
+    days = json.loads(skipped) if isinstance(skipped, str) else (skipped or [])
+    return ics.TrainingCohortFacts(
+        uid=row["uid"], sequence=row["sequence"], timezone=row["timezone"], title=row["title"],
+        first_session_starts_at=row["first_session_starts_at"], first_session_ends_at=row["first_session_ends_at"],
+        schedule=ics.DailyRepeat(count=row["days"], skipped=tuple(date.fromisoformat(d) for d in days)),
+        venue_name=row["venue_name"], venue_address=row["venue_address"], online_url=row["online_url"] or None,
+        organizer=organizer, recipient=recipient,
+        cancelled=bool(row["cancelled"]) or row["status"] == "cancelled",
     )
 
 

@@ -431,3 +431,23 @@ async def test_listing_cohorts_costs_two_queries_with_1_or_3_cohorts(client, mon
         seen.clear()
         assert [c["enrolled"] for c in listed] == [1] * n
     assert counts == [2, 2]
+
+
+async def test_an_enrolled_persons_feed_carries_the_cohort_as_one_recurring_entry(client, clock):
+    from icalendar import Calendar
+
+    organizer = await f.sign_in_organizer(client)
+    cohort = await published_cohort(client, organizer)
+    zhao = await f.attendee(client, 1, email="zhao@example.org")
+    enrolled = await client.post(f"/training-cohorts/{cohort['id']}/enrollments", headers=zhao, json={})
+    assert enrolled.status_code == 201
+    path = (await client.post("/calendar/feed", headers=zhao)).json()["url"].split("://", 1)[1].split("/", 1)[1]
+    feed = await client.get(f"/{path}")
+    assert feed.status_code == 200
+    [entry] = [v for v in Calendar.from_ical(feed.content).walk("VEVENT") if "RRULE" in v]
+    assert entry["RRULE"]["COUNT"] == [10] and "EXDATE" not in entry
+    day = cohort["session_days"][3]
+    assert (await client.post(f"/training-cohorts/{cohort['id']}/cancel-day", headers=organizer,
+                              json={"date": day})).status_code == 200
+    [entry] = [v for v in Calendar.from_ical((await client.get(f"/{path}")).content).walk("VEVENT") if "RRULE" in v]
+    assert [d.dt.date().isoformat() for d in entry["EXDATE"].dts] == [day]
