@@ -23,6 +23,7 @@ It relies on the rule that every change of an item bumps its SEQUENCE and ``upda
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
@@ -33,6 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from piccolo.querystring import QueryString
+from redis.exceptions import RedisError
 
 from fairs.core import ics
 from fairs.core.errors import NotFound
@@ -239,18 +241,53 @@ async def feed_version(owner: FeedOwner, organizer_mailbox: str, now: datetime) 
 # --- the file ------------------------------------------------------------------------------
 
 
+FILE_KEPT_SECONDS = 3600
+"""How long a built feed file is kept in Redis under its version."""
+
+
 async def read_feed(token: str, organizer_mailbox: str, now: datetime,
-                    unchanged: Callable[[str], bool]) -> tuple[str, bytes | None]:
+                    unchanged: Callable[[str], bool], redis: Any = None) -> tuple[str, bytes | None]:
     """The version of the feed ``token`` opens and its file, or ``None`` for the file when
     ``unchanged(version)`` (the caller holds it already: two small queries, nothing built).
-    :class:`NotFound` when no live feed has this token."""
+    :class:`NotFound` when no live feed has this token.
+
+    A built file is kept in Redis (when given) under its version — the strong ETag, a hash of
+    everything the file is made of — so clients polling without ``If-None-Match`` (or several
+    devices of one person) get the same bytes without a rebuild; any change makes a new
+    version, so a kept file is never stale."""
     async with _one_connection():
         owner = await owner_of(token)
         version = await feed_version(owner, organizer_mailbox, now)
         if unchanged(version):
             return version, None
+        kept = await _kept_file(redis, version)
+        if kept is not None:
+            return version, kept
         rows = await _rows(owner, now)
-    return version, feed_file(owner, rows, organizer_mailbox)
+    body = feed_file(owner, rows, organizer_mailbox)
+    await _keep_file(redis, version, body)
+    return version, body
+
+
+def _file_key(version: str) -> str:
+    return f"fairs:feed-file:{version.strip(chr(34))}"
+
+
+async def _kept_file(redis: Any, version: str) -> bytes | None:
+    if redis is None:
+        return None
+    try:
+        kept: bytes | None = await redis.get(_file_key(version))
+    except (RedisError, OSError):
+        return None
+    return kept
+
+
+async def _keep_file(redis: Any, version: str, body: bytes) -> None:
+    if redis is None:
+        return
+    with contextlib.suppress(RedisError, OSError):
+        await redis.set(_file_key(version), body, ex=FILE_KEPT_SECONDS)
 
 
 @asynccontextmanager

@@ -312,3 +312,19 @@ async def test_a_feed_costs_the_same_queries_with_one_or_two_fairs(client, clock
         assert (await client.get(path, headers={"If-None-Match": response.headers["etag"]})).status_code == 304
         counts[fairs] = (full, len(count_queries))
     assert counts == {1: (5, 2), 2: (5, 2)}  # owner, version, one query per kind (interviews, fairs, training)
+
+
+async def test_a_built_feed_is_kept_under_its_version_and_a_change_makes_a_new_one(client, clock, count_queries):  # noqa: F811
+    ready = await f.fair_ready_for_matching(client, attendees=1)
+    await match(client, ready["organizer"], ready["event_id"], clock)
+    path = await subscribe(client, ready["attendees"][0])
+    first = await client.get(path)
+    count_queries.clear()
+    again = await client.get(path)
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    assert len(count_queries) == 2  # owner and version: the file came from Redis
+    [interview] = (await client.get("/interviews", headers=ready["attendees"][0])).json()
+    await client.post(f"/interviews/{interview['id']}/answer", headers=ready["attendees"][0],
+                      json={"answer": "declined"})
+    changed = await client.get(path)
+    assert changed.headers["etag"] != first.headers["etag"] and b"STATUS:CANCELLED" in changed.content

@@ -52,7 +52,8 @@ class CalendarFeedController(Controller):
         state = request.app.state
         if_none_match = request.headers.get("if-none-match", "")
         etag, body = await feeds.read_feed(token, state.settings.organizer_mailbox, state.clock.now(),
-                                           lambda version: _matches(if_none_match, version))
+                                           lambda version: _matches(if_none_match, version),
+                                           getattr(state.queue, "pool", None))
         headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
         if body is None:
             return Response(b"", status_code=304, headers=headers, media_type=CALENDAR)
