@@ -12,6 +12,7 @@ import pytest
 from fairs.api.security import issue_token
 from fairs.db.tables import Account, BoothReservation, Organization, Outbox, Participation
 from fairs.services import booths as booth_service
+from fairs.services import quick_holds
 from fairs.services.context import Actor
 from tests.conftest import ENGINE
 from tests.support import factories as f
@@ -74,10 +75,10 @@ async def test_without_the_lock_and_the_unique_index_the_same_rush_double_books(
 
     monkeypatch.setattr(booth_service, "lock_rows", no_lock)
     # The quick path leans on the index alone: without it, its ON CONFLICT clause must go too.
-    unguarded = booth_service._INSERT_HOLD.replace(
+    unguarded = quick_holds._INSERT_HOLD.replace(
         "ON CONFLICT (booth, event) WHERE status IN ('held', 'confirmed') DO NOTHING", "")
-    assert unguarded != booth_service._INSERT_HOLD
-    monkeypatch.setattr(booth_service, "_INSERT_HOLD", unguarded)
+    assert unguarded != quick_holds._INSERT_HOLD
+    monkeypatch.setattr(quick_holds, "_INSERT_HOLD", unguarded)
     engine = BoothReservation._meta.db
     await engine.run_ddl("DROP INDEX booth_reserved_once_per_event")
     try:

@@ -1,0 +1,132 @@
+"""The two answers a rush of booth holds mostly gets, given cheaply (see
+:func:`fairs.services.booths.hold_booth`): "taken" from one plain read, "held" from three
+statements without the booth's row lock. Everything else goes the careful way in
+:mod:`fairs.services.booths`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fairs.db.constraints import ACTIVE_RESERVATION
+from fairs.db.engine import is_sqlite
+from fairs.db.tables import Booth, BoothReservation
+from fairs.db.transactions import engine
+from fairs.services.booth_notices import queue_notices, reservation_notice
+from fairs.services.participation import holds_of
+
+_LIVE = """(r.status = 'confirmed' OR (r.status = 'held' AND r.hold_expires_at > {}))"""
+"""A reservation that keeps its booth: confirmed, or held and not yet expired."""
+
+_TAKEN = f"""(EXISTS (SELECT 1 FROM booth_reservation r WHERE r.booth = b.id AND r.event = {{}} AND {_LIVE})
+     OR EXISTS (SELECT 1 FROM booth_block k WHERE k.booth = b.id AND k.event = {{}}))"""
+"""Whether booth ``b`` is taken for an event (arguments: event, now, event)."""
+
+ALTERNATIVES = 5
+
+_BOOTH_SEEN_BY = f"""
+SELECT b.id, b.code, b.zone, b.id = {{}} AS asked, {_TAKEN} AS taken
+FROM booth b
+JOIN event e ON e.id = {{}} AND e.venue = b.venue AND e.status = 'published' AND e.booth_mode = 'direct'
+JOIN participation p ON p.event = e.id AND p.organization = {{}} AND p.status = 'approved'
+WHERE b.id = {{}} OR NOT {_TAKEN}
+ORDER BY b.id = {{}} DESC, b.zone <> (SELECT zone FROM booth WHERE id = {{}}), b.zone, b.code
+LIMIT {ALTERNATIVES + 1}"""
+"""The asked booth as an approved employer of a direct-booking event sees it, then the free
+booths to offer instead: those of its zone first, then others, in code order."""
+
+
+@dataclass(frozen=True)
+class Seen:
+    taken: bool
+    alternatives: list[dict[str, Any]]
+
+
+async def booth_seen_by(organization_id: int, event_id: int, booth_id: int, now: datetime) -> Seen | None:
+    """Whether the booth is taken, and the free ones instead — one plain read, which answers
+    a rush's refused holds with no lock and no transaction. ``None`` when the hold would be
+    refused for another reason (the careful path then says which)."""
+    rows = await BoothReservation.raw(_BOOTH_SEEN_BY, booth_id, event_id, now, event_id, event_id, organization_id,
+                                      booth_id, event_id, now, event_id, booth_id, booth_id)
+    if not rows or rows[0]["id"] != booth_id:
+        return None
+    return Seen(bool(rows[0]["taken"]), [{"id": r["id"], "code": r["code"], "zone": r["zone"]}
+                                         for r in rows[1:ALTERNATIVES + 1]])
+
+
+_HOLD_FACTS = """
+SELECT {locks} b.code AS booth_code, e.title, o.contact_email AS email
+FROM participation p
+JOIN event e ON e.id = p.event
+JOIN organization o ON o.id = p.organization
+JOIN booth b ON b.id = {{}} AND b.venue = e.venue
+WHERE p.event = {{}} AND p.organization = {{}} AND p.status = 'approved'
+  AND e.status = 'published' AND e.booth_mode = 'direct'"""
+_HOLD_LOCKS = "pg_advisory_xact_lock(hashtextextended({}, 0)), pg_advisory_xact_lock_shared(hashtextextended({}, 0)),"
+"""PostgreSQL: the organization's holds at the event are serialised (two at once cannot both
+pass its limit: :func:`holds_of` names the lock), and the booth is locked shared, so any
+number of holds may try it at once while the organizer blocking it (:func:`booth_lock`,
+exclusive) waits for them and is waited for. Advisory locks, not row locks: a row lock writes
+to the row, and a rush of refused holds would then each write and flush the WAL for nothing."""
+
+
+def booth_lock(booth_id: int) -> str:
+    """The lock name a new hold takes shared and blocking a booth takes exclusive."""
+    return f"booth:{booth_id}"
+
+
+_INSERT_HOLD = f"""
+INSERT INTO booth_reservation (booth, event, organization, status, hold_expires_at, interviewers, source,
+                               created_at, confirmed_at, cancelled_at)
+SELECT {{}}, {{}}, {{}}, 'held', {{}}, {{}}, 'hold', {{}}, NULL, NULL
+WHERE NOT EXISTS (SELECT 1 FROM booth_block k WHERE k.event = {{}} AND k.booth = {{}})
+  AND (SELECT count(*) FROM booth_reservation r WHERE r.event = {{}} AND r.organization = {{}}
+       AND r.{ACTIVE_RESERVATION})
+      < (SELECT booths_per_organization FROM event WHERE id = {{}})
+ON CONFLICT (booth, event) WHERE {ACTIVE_RESERVATION} DO NOTHING
+RETURNING id"""
+"""Insert the hold unless the booth is blocked or the organization is at its limit; the
+partial unique index decides between holds racing for one booth: the first insert wins and
+the others, having waited only for that one transaction, insert nothing."""
+
+
+async def quick_hold(organization_id: int, event_id: int, booth_id: int, interviewers: int, expires: datetime,
+                      now: datetime) -> dict[str, Any] | None:
+    """The hold, or ``None`` when it needs a closer look (refused, or the booth is taken)."""
+    if is_sqlite(engine()):  # the IMMEDIATE transaction already excludes every other writer
+        facts = await BoothReservation.raw(_HOLD_FACTS.format(locks=""), booth_id, event_id, organization_id)
+    else:
+        facts = await BoothReservation.raw(_HOLD_FACTS.format(locks=_HOLD_LOCKS), holds_of(event_id, organization_id),
+                                           booth_lock(booth_id), booth_id, event_id, organization_id)
+    if not facts:
+        return None
+    inserted = await BoothReservation.raw(
+        _INSERT_HOLD, booth_id, event_id, organization_id, expires, interviewers, now,
+        event_id, booth_id, event_id, organization_id, event_id)
+    if not inserted:
+        return None
+    reservation_id = int(inserted[0]["id"])
+    fact = facts[0]
+    if fact["email"]:
+        await queue_notices([reservation_notice(reservation_id, "held", fact["email"], fact["booth_code"],
+                                                fact["title"], now)])
+    return {"id": reservation_id, "booth": booth_id, "booth_code": fact["booth_code"], "event": event_id,
+            "organization": organization_id, "status": "held", "hold_expires_at": expires,
+            "interviewers": interviewers, "source": "hold", "created_at": now, "confirmed_at": None,
+            "cancelled_at": None}
+
+
+_FREE_BOOTHS = f"""
+SELECT b.id, b.code, b.zone FROM booth b
+WHERE b.venue = (SELECT venue FROM event WHERE id = {{}}) AND NOT {_TAKEN}
+ORDER BY b.zone <> {{}}, b.zone, b.code
+LIMIT {{}}"""
+
+
+async def free_booths(event_id: int, now: datetime, zone: str, limit: int = ALTERNATIVES) -> list[dict[str, Any]]:
+    """The best free booths to offer instead: those of ``zone`` first, then others, in code
+    order, in one query."""
+    rows: list[dict[str, Any]] = await Booth.raw(_FREE_BOOTHS, event_id, event_id, now, event_id, zone, limit)
+    return rows
