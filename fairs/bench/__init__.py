@@ -10,6 +10,7 @@ from typing import Any
 
 from fairs.bench.booths import bench_booths
 from fairs.bench.ics_feed import bench_ics
+from fairs.bench.itinerary import bench_itinerary
 from fairs.bench.matching import bench_matching_flow, bench_matching_greedy
 from fairs.bench.processes import bench_up_ready
 from fairs.bench.scopes import bench_area_registrations
@@ -22,4 +23,5 @@ BENCHMARKS: dict[str, Callable[[int], dict[str, Any]]] = {
     "area-registrations": bench_area_registrations,
     "booths": bench_booths,
     "ics": bench_ics,
+    "itinerary": bench_itinerary,
 }
