@@ -40,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from fairs.bench.common import machine
+from fairs.bench.common import machine, wipeable_postgres
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/fairs_bench_booths"
 SECRET_KEY = "fairs-bench-booths-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -66,18 +66,7 @@ ALLOCATION_SERVICE_TIMEOUT = 300
 
 
 def bench_booths(size: int) -> dict[str, Any]:
-    url = os.environ.get("FAIRS_DATABASE_URL") or DEFAULT_URL
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise SystemExit("fairs: the booths benchmark runs on PostgreSQL (FAIRS_DATABASE_URL=postgresql://…)")
-    name = url.rsplit("/", 1)[-1].split("?")[0]
-    if not any(word in name for word in ("bench", "test")) and os.environ.get("FAIRS_BENCH_MAY_WIPE") != "1":
-        raise SystemExit(f"fairs: the booths benchmark rebuilds database {name!r} from scratch; use a database whose "
-                         "name contains 'bench' or 'test', or set FAIRS_BENCH_MAY_WIPE=1")
-    os.environ["FAIRS_DATABASE_URL"] = url
-    os.environ.setdefault("PICCOLO_CONF", "fairs.db.piccolo_conf")
-    from fairs.settings import reset_settings
-
-    reset_settings()
+    url = wipeable_postgres("booths", os.environ.get("FAIRS_DATABASE_URL") or DEFAULT_URL)
     return asyncio.run(_run(url, size or CONTENTION_CLIENTS))
 
 

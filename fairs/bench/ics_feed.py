@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from fairs.bench.common import machine
+from fairs.bench.common import machine, wipeable_postgres
 
 T0 = datetime(2027, 3, 1, tzinfo=UTC)
 FAIRS = 25
@@ -41,11 +41,7 @@ SECRET_KEY = "fairs-bench-ics-feed-secret-key-0123456789-abcdefghijklmnop"
 def bench_ics_feed() -> dict[str, Any]:
     url = os.environ.get("FAIRS_DATABASE_URL", "")
     if url.startswith(("postgresql://", "postgres://")):
-        name = url.rsplit("/", 1)[-1].split("?")[0]
-        if not any(word in name for word in ("bench", "test")) and os.environ.get("FAIRS_BENCH_MAY_WIPE") != "1":
-            raise SystemExit(f"fairs: the ics feed benchmark rebuilds database {name!r}; use a database whose name "
-                             "contains 'bench' or 'test', or set FAIRS_BENCH_MAY_WIPE=1")
-        return _on(url, None)
+        return _on(wipeable_postgres("ics feed", url), None)
     with tempfile.TemporaryDirectory(prefix="fairs-bench-feed-") as folder:
         return _on(f"sqlite:///{folder}/feed.sqlite3", Path(folder))
 

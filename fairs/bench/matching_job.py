@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from fairs.bench.common import machine
+from fairs.bench.common import machine, wipeable_postgres
 from fairs.bench.matching import coverage_bounds, synthetic_matching
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/fairs_bench_matching"
@@ -34,18 +34,7 @@ of 80 km): the database keeps a place's coordinates on its area."""
 
 
 def bench_matching_job(attendees: int, employers: int, slots: int) -> dict[str, Any]:
-    url = os.environ.get("FAIRS_DATABASE_URL") or DEFAULT_URL
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise SystemExit("fairs: the matching benchmark runs on PostgreSQL (FAIRS_DATABASE_URL=postgresql://…)")
-    name = url.rsplit("/", 1)[-1].split("?")[0]
-    if not any(word in name for word in ("bench", "test")) and os.environ.get("FAIRS_BENCH_MAY_WIPE") != "1":
-        raise SystemExit(f"fairs: the matching benchmark rebuilds database {name!r}; use a database whose name "
-                         "contains 'bench' or 'test', or set FAIRS_BENCH_MAY_WIPE=1")
-    os.environ["FAIRS_DATABASE_URL"] = url
-    os.environ.setdefault("PICCOLO_CONF", "fairs.db.piccolo_conf")
-    from fairs.settings import reset_settings
-
-    reset_settings()
+    url = wipeable_postgres("matching", os.environ.get("FAIRS_DATABASE_URL") or DEFAULT_URL)
     return asyncio.run(_run(url, attendees, employers, slots))
 
 
