@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from piccolo.querystring import QueryString
@@ -43,7 +42,7 @@ from fairs.db.tables import CalendarFeed, CalendarItem, Registration
 from fairs.db.transactions import lock_name, write_transaction
 from fairs.services import scope
 from fairs.services.context import Actor, Clock
-from fairs.services.invitations import SETUP_BEFORE_OPENING
+from fairs.services.invitations import SETUP_BEFORE_OPENING, training_facts
 
 CANCELLED_KEPT = timedelta(days=30)
 """How long a cancelled item stays in feeds (as cancelled) after its last change."""
@@ -329,7 +328,9 @@ def feed_file(owner: FeedOwner, rows: dict[str, list[dict[str, Any]]], organizer
         entries.append((facts.setup_starts_at, ics.booth_reservation_entry(facts, owner.language)))
     for row in rows.get("training", ()):
         entries.append((row["first_session_starts_at"],
-                        ics.training_cohort_entry(_training_facts(row, organizer, owner.party), owner.language)))
+                        ics.training_cohort_entry(training_facts(
+                            row, row["uid"], row["sequence"], organizer, owner.party,
+                            bool(row["cancelled"]) or row["status"] == "cancelled"), owner.language)))
     entries.sort(key=lambda pair: (pair[0], pair[1].uid))
     stamped_at = max((row["updated_at"] for kind in rows.values() for row in kind), default=_EPOCH)
     name = "My job fair calendar" if owner.language == "en" else "我的招聘会日程"
@@ -366,20 +367,6 @@ def _booth_facts(row: dict[str, Any], organizer: ics.CalendarParty,
         venue_name=row["venue_name"] or "", venue_address=row["venue_address"] or "",
         setup_starts_at=row["starts_at"] - SETUP_BEFORE_OPENING, opens_at=row["starts_at"], closes_at=row["ends_at"],
         organizer=organizer, recipient=recipient, cancelled=bool(row["cancelled"]) or row["status"] == "cancelled",
-    )
-
-
-def _training_facts(row: dict[str, Any], organizer: ics.CalendarParty,
-                    recipient: ics.CalendarParty) -> ics.TrainingCohortFacts:
-    skipped = row["skipped_days"]  # JSON text: ISO dates in the cohort's zone
-    days = json.loads(skipped) if isinstance(skipped, str) else (skipped or [])
-    return ics.TrainingCohortFacts(
-        uid=row["uid"], sequence=row["sequence"], timezone=row["timezone"], title=row["title"],
-        first_session_starts_at=row["first_session_starts_at"], first_session_ends_at=row["first_session_ends_at"],
-        schedule=ics.DailyRepeat(count=row["days"], skipped=tuple(date.fromisoformat(d) for d in days)),
-        venue_name=row["venue_name"], venue_address=row["venue_address"], online_url=row["online_url"] or None,
-        organizer=organizer, recipient=recipient,
-        cancelled=bool(row["cancelled"]) or row["status"] == "cancelled",
     )
 
 

@@ -106,19 +106,25 @@ async def calendar_for(item_id: int, sequence: int, method: str, recipient: str,
         ).where(TrainingEnrollment.id == item["training_enrollment"]).first()
         if enrollment is None:
             return None
-        skipped = enrollment["skipped_days"]  # JSON text: ISO dates in the cohort's zone
-        facts_t = ics.TrainingCohortFacts(
-            uid=item["uid"], sequence=sequence, timezone=enrollment["timezone"], title=enrollment["title"],
-            first_session_starts_at=enrollment["first_session_starts_at"],
-            first_session_ends_at=enrollment["first_session_ends_at"],
-            schedule=ics.DailyRepeat(count=enrollment["days"], skipped=tuple(
-                date.fromisoformat(d) for d in (json.loads(skipped) if isinstance(skipped, str) else skipped))),
-            venue_name=enrollment["venue_name"], venue_address=enrollment["venue_address"],
-            online_url=enrollment["online_url"] or None, organizer=organizer,
-            recipient=ics.CalendarParty(enrollment["name"], recipient), cancelled=cancelled)
+        facts_t = training_facts(enrollment, item["uid"], sequence, organizer,
+                                 ics.CalendarParty(enrollment["name"], recipient), cancelled)
         entry_t = ics.training_cohort_entry(facts_t, "en" if enrollment["language"] == "en" else "zh")
         return ics.build_calendar([entry_t], stamped_at=now, method=method)
     return None
+
+
+def training_facts(row: dict[str, Any], uid: str, sequence: int, organizer: ics.CalendarParty,
+                   recipient: ics.CalendarParty, cancelled: bool) -> ics.TrainingCohortFacts:
+    """A cohort row (title, timezone, first session, days, skipped_days, venue, online_url) as
+    one person's recurring entry; ``skipped_days`` are ISO dates in the cohort's zone (JSON)."""
+    skipped = row["skipped_days"]
+    days = json.loads(skipped) if isinstance(skipped, str) else (skipped or [])
+    return ics.TrainingCohortFacts(
+        uid=uid, sequence=sequence, timezone=row["timezone"], title=row["title"],
+        first_session_starts_at=row["first_session_starts_at"], first_session_ends_at=row["first_session_ends_at"],
+        schedule=ics.DailyRepeat(count=row["days"], skipped=tuple(date.fromisoformat(d) for d in days)),
+        venue_name=row["venue_name"], venue_address=row["venue_address"], online_url=row["online_url"] or None,
+        organizer=organizer, recipient=recipient, cancelled=cancelled)
 
 
 async def booth_calendar_change(reservation_id: int, what: str, now: datetime) -> tuple[int, int, str] | None:

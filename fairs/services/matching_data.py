@@ -100,6 +100,28 @@ def _blocks_of(chosen: list[int] | None, index: dict[int, int]) -> frozenset[int
     return frozenset(index[b] for b in (chosen if chosen is not None else index) if b in index)
 
 
+def _candidate(r: dict[str, Any], year: int, block_index: dict[int, int]) -> matching.Candidate:
+    """A registration row of ``_REGISTRATIONS`` as matching sees the attendee."""
+    return matching.Candidate(
+        attendee_id=r["attendee"], order=r["id"], skills=_set(r["skills"]),
+        desired_industries=_set(r["desired_industries"]), priority_groups=_set(r["priority_groups"]),
+        ranked_organizations=tuple(r["ranked_organizations"] or ()),
+        age=year - r["birth_year"] if r["birth_year"] else None, certificates=_set(r["certificates"]),
+        home=_point(r), max_commute_km=r["max_commute_km"], needs_food_and_lodging=bool(r["needs_food_lodging"]),
+        wants_part_time=bool(r["wants_part_time"]), available_blocks=_blocks_of(r["available_blocks"], block_index),
+    )
+
+
+def _opening(p: dict[str, Any]) -> matching.Opening:
+    """A position row of ``_POSITIONS`` as matching sees it."""
+    return matching.Opening(
+        position_id=p["id"], organization_id=p["organization"], industry=p["industry"], skills=_set(p["skills"]),
+        accepts_older_workers=bool(p["accepts_older_workers"]), min_age=p["min_age"], max_age=p["max_age"],
+        required_certificates=_set(p["required_certificates"]), work_location=_point(p),
+        provides_food_and_lodging=bool(p["provides_food_lodging"]), part_time=bool(p["part_time"]),
+    )
+
+
 async def load_problem(event: dict[str, Any]) -> Loaded:
     event_id = event["id"]
     zone = ZoneInfo(event["timezone"])
@@ -112,14 +134,7 @@ async def load_problem(event: dict[str, Any]) -> Loaded:
     year = event["starts_at"].astimezone(zone).year
 
     candidates = [
-        matching.Candidate(
-            attendee_id=r["attendee"], order=r["id"], skills=_set(r["skills"]),
-            desired_industries=_set(r["desired_industries"]), priority_groups=_set(r["priority_groups"]),
-            ranked_organizations=tuple(r["ranked_organizations"] or ()),
-            age=year - r["birth_year"] if r["birth_year"] else None, certificates=_set(r["certificates"]),
-            home=_point(r), max_commute_km=r["max_commute_km"], needs_food_and_lodging=bool(r["needs_food_lodging"]),
-            wants_part_time=bool(r["wants_part_time"]), available_blocks=_blocks_of(r["available_blocks"], block_index),
-        )
+        _candidate(r, year, block_index)
         for r in await Registration.raw(_REGISTRATIONS, event_id)
     ]
     interviewers: dict[int, int] = defaultdict(int)
@@ -132,12 +147,7 @@ async def load_problem(event: dict[str, Any]) -> Loaded:
         if chosen is not None:
             organization_blocks[r["organization"]] = chosen
     openings = [
-        matching.Opening(
-            position_id=p["id"], organization_id=p["organization"], industry=p["industry"], skills=_set(p["skills"]),
-            accepts_older_workers=bool(p["accepts_older_workers"]), min_age=p["min_age"], max_age=p["max_age"],
-            required_certificates=_set(p["required_certificates"]), work_location=_point(p),
-            provides_food_and_lodging=bool(p["provides_food_lodging"]), part_time=bool(p["part_time"]),
-        )
+        _opening(p)
         for p in await Registration.raw(_POSITIONS, event_id)
     ]
     existing = await InterviewSlot.select(
@@ -204,27 +214,11 @@ async def people_of(attendee_ids: set[int]) -> dict[int, dict[str, Any]]:
 
 async def pair_parts(event: dict[str, Any], attendee_id: int, position_id: int) -> dict[str, int]:
     """The fit's parts for one attendee and one position of the event, from today's data."""
-    loaded_event = dict(event)
-    rows = [r for r in await Registration.raw(_REGISTRATIONS.replace("ORDER BY r.id", "AND r.attendee = {}"),
-                                              event["id"], attendee_id)]
-    positions = [p for p in await Registration.raw(_POSITIONS.replace("ORDER BY p.id", "AND p.id = {}"),
-                                                   event["id"], position_id)]
+    rows = await Registration.raw(_REGISTRATIONS.replace("ORDER BY r.id", "AND r.attendee = {}"),
+                                  event["id"], attendee_id)
+    positions = await Registration.raw(_POSITIONS.replace("ORDER BY p.id", "AND p.id = {}"), event["id"], position_id)
     if not rows or not positions:
         return {}
-    zone = ZoneInfo(loaded_event["timezone"])
-    year = loaded_event["starts_at"].astimezone(zone).year
-    r, p = rows[0], positions[0]
-    candidate = matching.Candidate(
-        attendee_id=r["attendee"], order=r["id"], skills=_set(r["skills"]),
-        desired_industries=_set(r["desired_industries"]), priority_groups=_set(r["priority_groups"]),
-        ranked_organizations=tuple(r["ranked_organizations"] or ()),
-        age=year - r["birth_year"] if r["birth_year"] else None, certificates=_set(r["certificates"]), home=_point(r),
-        max_commute_km=r["max_commute_km"], needs_food_and_lodging=bool(r["needs_food_lodging"]),
-        wants_part_time=bool(r["wants_part_time"]))
-    opening = matching.Opening(
-        position_id=p["id"], organization_id=p["organization"], industry=p["industry"], skills=_set(p["skills"]),
-        accepts_older_workers=bool(p["accepts_older_workers"]), min_age=p["min_age"], max_age=p["max_age"],
-        required_certificates=_set(p["required_certificates"]), work_location=_point(p),
-        provides_food_and_lodging=bool(p["provides_food_lodging"]), part_time=bool(p["part_time"]))
-    score = matching.fit(candidate, opening)
+    year = event["starts_at"].astimezone(ZoneInfo(event["timezone"])).year
+    score = matching.fit(_candidate(rows[0], year, {}), _opening(positions[0]))
     return score.parts() if score else {}
