@@ -1,4 +1,5 @@
-"""The ``fairs`` command: serve, worker, migrate, seed-demo, bench, up, create-organizer, match-run."""
+"""The ``fairs`` command: serve, worker, migrate, seed-demo, bench, up, create-organizer, match-run,
+tour-plan."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fairs.settings import Settings, SettingsError, get_settings
@@ -215,51 +217,92 @@ def progress_bar(phase: str, percent: int, width: int = 30) -> str:
     return f"[{'#' * filled}{'.' * (width - filled)}] {percent:3d}% {phase}"
 
 
+class _Queue:  # with_progress reads Redis through a queue's pool
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+
+async def _watch(fetch: Callable[[], Awaitable[dict[str, Any] | None]], finished: Callable[[dict[str, Any]], bool],
+                 missing: str, out: Any, poll_seconds: float) -> dict[str, Any]:
+    """Draw a job's progress bar on ``out`` until it ends; returns the finished row."""
+    shown = ""
+    while True:
+        row = await fetch()
+        if row is None:
+            raise SystemExit(f"fairs: {missing}")
+        progress = row["progress"]
+        line = progress_bar(progress["phase"], progress["percent"])
+        if progress.get("best") is not None:
+            line += f" best {progress['best']:,}"
+        if line != shown:
+            out.write("\r" + line)
+            out.flush()
+            shown = line
+        if finished(row):
+            out.write("\n")
+            return row
+        await asyncio.sleep(poll_seconds)
+
+
 async def watch_match_run(run_id: int, redis: Any, out: Any, poll_seconds: float = 0.5) -> dict[str, Any]:
     """Draw the run's progress on ``out`` until it ends; returns the finished run."""
     from fairs.db.tables import MatchRun
     from fairs.services.matching import FINISHED_RUN, with_progress
 
-    class _Queue:  # with_progress reads Redis through a queue's pool
-        pool = redis
-
-    shown = ""
-    while True:
+    async def fetch() -> dict[str, Any] | None:
         run = await MatchRun.select().where(MatchRun.id == run_id).output(load_json=True).first()
-        if run is None:
-            raise SystemExit(f"fairs: no matching run {run_id}")
-        run = await with_progress(run, _Queue())
-        line = progress_bar(run["progress"]["phase"], run["progress"]["percent"])
-        if line != shown:
-            out.write("\r" + line)
-            out.flush()
-            shown = line
-        if run["status"] in FINISHED_RUN:
-            out.write("\n")
-            return run  # type: ignore[no-any-return]
-        await asyncio.sleep(poll_seconds)
+        return None if run is None else await with_progress(run, _Queue(redis))
+
+    return await _watch(fetch, lambda run: run["status"] in FINISHED_RUN, f"no matching run {run_id}", out,
+                        poll_seconds)
 
 
-def match_run(args: argparse.Namespace) -> None:
+async def watch_tour_plan(plan_id: int, redis: Any, out: Any, poll_seconds: float = 0.5) -> dict[str, Any]:
+    """Draw a tour plan's progress (phase, percent, best objective) until it is made."""
+    from fairs.services.tour_plans import ACTIVE_PLAN, PLAN_COLUMNS, with_progress
+
+    async def fetch() -> dict[str, Any] | None:
+        from fairs.db.tables import TourPlan
+
+        plan = await TourPlan.select(*PLAN_COLUMNS).where(TourPlan.id == plan_id).output(load_json=True).first()
+        return None if plan is None else await with_progress(plan, _Queue(redis))
+
+    return await _watch(fetch, lambda plan: plan["status"] not in ACTIVE_PLAN, f"no tour plan {plan_id}", out,
+                        poll_seconds)
+
+
+def _watch_command(watch: Callable[[int, Any, Any], Awaitable[dict[str, Any]]], job: int) -> dict[str, Any]:
     settings = _settings()
     url, embedded = _redis_url(settings)
 
-    async def watch() -> dict[str, Any]:
+    async def run() -> dict[str, Any]:
         from fairs.services.queue import open_queue
 
         queue = await open_queue(url)
         try:
-            return await watch_match_run(args.run_id, queue.pool, sys.stderr)
+            return await watch(job, queue.pool, sys.stderr)
         finally:
             await queue.pool.aclose()
 
     try:
-        run = asyncio.run(_with_database(watch()))
+        return asyncio.run(_with_database(run()))
     finally:
         if embedded is not None:
             embedded.close()
+
+
+def match_run(args: argparse.Namespace) -> None:
+    run = _watch_command(watch_match_run, args.run_id)
     print(json.dumps({"id": run["id"], "status": run["status"], "metrics": run["metrics"]}, ensure_ascii=False))
     if run["status"] != "succeeded":
+        raise SystemExit(1)
+
+
+def tour_plan(args: argparse.Namespace) -> None:
+    plan = _watch_command(watch_tour_plan, args.plan_id)
+    print(json.dumps({"id": plan["id"], "status": plan["status"], "metrics": plan["metrics"],
+                      "unserved": plan["unserved"], "error": plan["error"]}, ensure_ascii=False, default=str))
+    if plan["status"] == "failed":
         raise SystemExit(1)
 
 
@@ -289,6 +332,10 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("match-run", help="show a matching run's progress bar until it ends, then its figures")
     p.add_argument("run_id", type=int)
     p.set_defaults(run=match_run)
+    p = commands.add_parser("tour-plan", help="show a village-tour plan's progress bar until it is made, then its "
+                                              "figures")
+    p.add_argument("plan_id", type=int)
+    p.set_defaults(run=tour_plan)
     p = commands.add_parser("bench", help="run a benchmark; the last output line is one JSON object")
     p.add_argument("name")
     p.add_argument("--json", action="store_true", help="print only the JSON line")

@@ -13,10 +13,10 @@ from typing import Any
 
 from arq import Retry, cron
 
-from fairs.core.errors import NotFound
+from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.db.engine import open_pool
 from fairs.db.migrate import pending_migrations
-from fairs.services import allocation, booths, matching, outbox, waitlist
+from fairs.services import allocation, booths, matching, outbox, tour_plans, waitlist
 from fairs.services.context import SYSTEM_CLOCK
 from fairs.services.delivery import senders_from
 from fairs.services.progress import reporter
@@ -26,6 +26,8 @@ from workers import reminders as reminder_jobs
 
 log = logging.getLogger("fairs.worker")
 STALE_RUN_AFTER = timedelta(minutes=2)
+STALE_TOUR_PLAN_AFTER = timedelta(minutes=15)
+"""Longer than the largest time budget (10 min) plus loading and writing."""
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -68,6 +70,31 @@ async def run_matching(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
         raise Retry(defer=ctx.get("job_try", 1) * 5) from error
     await ctx["redis"].enqueue_job("deliver_outbox", _job_id=f"deliver-after-run-{run_id}")
     return metrics
+
+
+async def run_tour_plan(ctx: dict[str, Any], plan_id: int) -> dict[str, Any]:
+    """Plan (or re-plan) a village tour; a plan already made is left as it is. Input that
+    became bad since the plan was asked for (a village edited meanwhile) fails the plan at
+    once with the reason; other errors are retried."""
+    try:
+        return await tour_plans.run_plan(plan_id, ctx["clock"],
+                                         reporter(ctx["redis"], tour_plans.PROGRESS_KIND, plan_id, ctx["clock"]))
+    except NotFound:
+        log.warning("tour plan %s does not exist; nothing to do", plan_id)
+        return {}
+    except (InvalidInput, Conflict) as error:
+        await tour_plans.mark_failed(plan_id, f"{error.field}: {error}", ctx["clock"])
+        return {"failed": "InvalidInput"}
+    except Exception as error:
+        if ctx.get("job_try", 1) >= WorkerSettings.max_tries:
+            await tour_plans.mark_failed(plan_id, type(error).__name__, ctx["clock"])
+            return {"failed": type(error).__name__}
+        raise Retry(defer=ctx.get("job_try", 1) * 5) from error
+
+
+async def requeue_stale_tour_plans(ctx: dict[str, Any]) -> list[int]:
+    older_than = ctx["clock"].now() - STALE_TOUR_PLAN_AFTER
+    return await tour_plans.requeue_stale_plans(ArqQueue(ctx["redis"]), older_than)
 
 
 async def deliver_outbox(ctx: dict[str, Any]) -> dict[str, int]:
@@ -113,11 +140,12 @@ async def requeue_stale_match_runs(ctx: dict[str, Any]) -> list[int]:
 
 
 class WorkerSettings:
-    functions = [run_matching, deliver_outbox, run_allocation, expire_booth_offer, expire_seat_offer,
+    functions = [run_matching, run_tour_plan, deliver_outbox, run_allocation, expire_booth_offer, expire_seat_offer,
                  *reminder_jobs.FUNCTIONS]
     cron_jobs = [
         cron(deliver_outbox, second={0, 30}, run_at_startup=True, unique=True),
         cron(requeue_stale_match_runs, second={15}, unique=True),
+        cron(requeue_stale_tour_plans, minute=set(range(0, 60, 5)), second={20}, unique=True),
         cron(release_expired_holds, second={5, 35}, unique=True),
         cron(close_application_windows, second={25}, unique=True),
         cron(expire_seat_offers, second={45}, unique=True),
@@ -125,7 +153,7 @@ class WorkerSettings:
     ]
     on_startup = startup
     on_shutdown = shutdown
-    job_timeout = 300
+    job_timeout = 900
     max_tries = 5
     health_check_interval = 15
     keep_result = 3600

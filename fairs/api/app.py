@@ -30,6 +30,7 @@ from fairs.api.routes.health import healthz, readyz
 from fairs.api.routes.matching import MatchingController
 from fairs.api.routes.overrides import OverrideController
 from fairs.api.routes.setup import SetupController
+from fairs.api.routes.tours import TourController
 from fairs.api.routes.training import TrainingController
 from fairs.api.security import TokenMiddleware, public
 from fairs.db.engine import open_pool
@@ -77,7 +78,7 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
             healthz, readyz, AccountController, AreaController, SetupController, EmployerController,
             AttendanceController, BoothController, FloorPlanController, MatchingController,
             OverrideController, CalendarFeedController,
-            TrainingController,
+            TrainingController, TourController,
             *PAGES, create_static_files_router(path="/static", directories=[WEB / "static"], guards=[public]),
         ],
         lifespan=[lifespan],

@@ -8,8 +8,12 @@ on the published VRPTW instances, and whole generated campaigns through the pure
 - ``gh200``: the six Gehring–Homberger 200-customer instances ``{C1,C2,R1,R2,RC1,RC2}_2_1``,
   ``FAIRS_BENCH_GH_S`` seconds each (default 60).
 - ``campaigns``: generated campaigns (100 villages × 20 days × 8 buses × 100 enterprises and
-  300 × 10 × 10 × 200) routed for ``FAIRS_BENCH_CAMPAIGN_S`` seconds (default 30), then crews
-  assigned.
+  300 × 10 × 10 × 200), each a whole plan job on PostgreSQL (:mod:`fairs.bench.tour_job`:
+  load, route, seat the enterprises, write stops, manifests, draft events, booths, rides and
+  calendar items), database from ``FAIRS_DATABASE_URL`` (default ``fairs_bench_itinerary``;
+  rebuilt from scratch). Routing budgets: ``FAIRS_BENCH_CAMPAIGN_S`` (default 20 s for the
+  first, 45 s for the second, inside their 30 s and 60 s job targets).
+  ``FAIRS_BENCH_CAMPAIGNS=core`` routes them through the pure core only, without a database.
 
 ``FAIRS_VRPTW_DATA`` is the data folder (default ``../shared/data/vrptw`` from the repository
 root). ``FAIRS_BENCH_SOLOMON`` / ``FAIRS_BENCH_GH``: comma-separated instance names, ``all``
@@ -44,16 +48,18 @@ GROUPS = ["older_worker", "rural_labour", "low_skill", "laid_off", "disabled", "
 COUNTY_SEAT = (30.6, 114.3)
 FIRST_DAY = date(2027, 3, 1)  # a Monday
 GH_INSTANCES = ["C1_2_1", "C2_2_1", "R1_2_1", "R2_2_1", "RC1_2_1", "RC2_2_1"]
-CAMPAIGNS = [(100, 20, 8, 100), (300, 10, 10, 200)]
+CAMPAIGNS = [(100, 20, 8, 100, 20.0), (300, 10, 10, 200, 45.0)]
+"""villages, days, buses, enterprises, routing budget in seconds."""
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def synthetic_campaign(villages: int, days: int, buses: int, seed: int = 7) -> it.Campaign:
+def synthetic_campaign(villages: int, days: int, buses: int, seed: int = 7, two_stops: bool = False) -> it.Campaign:
     """Villages scattered over a county around its seat (radius 30 km for 100 villages, growing
     with the square root of their number), consecutive campaign days from a Monday. Windows:
     40 % market mornings 07:30–12:00, 20 % afternoons 14:00–18:00, 40 % all day 08:30–17:30;
     35 % hold fairs only on three market weekdays, 20 % have a forbidden date; stops of 1.5 or
-    2 hours, 4–10 booths; 1 stop wanted (2 or 3 for some, fewer when the campaign is dense).
+    2 hours, 4–10 booths; 1 stop wanted (2 or 3 for some; ``two_stops``: 2, 3 for a quarter), or 1
+    (2 for a tenth) when the campaign is dense.
     30-seat buses, 07:00–19:00, at most 3 stops a day (4 when the campaign is dense: more than
     1.5 villages per bus-day)."""
     rng = np.random.default_rng(seed)
@@ -72,7 +78,12 @@ def synthetic_campaign(villages: int, days: int, buses: int, seed: int = 7) -> i
         weekdays = it.ALL_WEEKDAYS if rng.random() >= 0.35 else frozenset(
             int(d) + 1 for d in rng.choice(7, 3, replace=False))
         forbidden = frozenset([dates[int(rng.integers(0, days))]]) if rng.random() < 0.2 else frozenset()
-        stops = int(rng.choice([1, 2], p=[0.9, 0.1])) if dense else int(rng.choice([1, 2, 3], p=[0.6, 0.3, 0.1]))
+        if dense:
+            stops = int(rng.choice([1, 2], p=[0.9, 0.1]))
+        elif two_stops:
+            stops = int(rng.choice([2, 3], p=[0.75, 0.25]))
+        else:
+            stops = int(rng.choice([1, 2, 3], p=[0.6, 0.3, 0.1]))
         out.append(it.Village(
             village_id=i + 1, location=(float(lat), float(lon)), labour_pool=_labour_pool(rng),
             opens=opens, closes=closes, stop_duration=timedelta(minutes=int(rng.choice([90, 120]))),
@@ -118,7 +129,7 @@ def synthetic_enterprises(campaign: it.Campaign, count: int, seed: int = 11) -> 
 
 def bench_campaign(villages: int, days: int, buses: int, enterprises: int, budget_s: float,
                    seed: int = 1) -> dict[str, Any]:
-    campaign = synthetic_campaign(villages, days, buses)
+    campaign = synthetic_campaign(villages, days, buses, two_stops=True)
     firms = synthetic_enterprises(campaign, enterprises)
     first: list[it.RoutingProgress] = []
 
@@ -203,6 +214,24 @@ def _summary(rows: list[dict[str, Any]]) -> tuple[float | None, float | None]:
     return round(statistics.fmean(gaps), 3), round(max(gaps), 3)
 
 
+def _campaigns(quick: bool) -> list[dict[str, Any]]:
+    how = os.environ.get("FAIRS_BENCH_CAMPAIGNS", "job")
+    if how == "none":
+        return []
+    budget = os.environ.get("FAIRS_BENCH_CAMPAIGN_S") or ("10" if quick else "")
+    out = []
+    for villages, days, buses, enterprises, default_s in CAMPAIGNS:
+        budget_s = float(budget) if budget else default_s
+        if how == "core":
+            out.append(bench_campaign(villages, days, buses, enterprises, budget_s))
+        else:
+            from fairs.bench.tour_job import DEFAULT_URL, bench_tour_job
+
+            url = os.environ.get("FAIRS_DATABASE_URL") or DEFAULT_URL
+            out.append(bench_tour_job(villages, days, buses, enterprises, budget_s, url))
+    return out
+
+
 def bench_itinerary(size: int) -> dict[str, Any]:
     data = Path(os.environ.get("FAIRS_VRPTW_DATA", REPO_ROOT.parent / "shared" / "data" / "vrptw"))
     quick = size > 0
@@ -219,8 +248,6 @@ def bench_itinerary(size: int) -> dict[str, Any]:
     result["gh200_budget_s"] = gh_s
     result["gh200"] = bench_vrptw(data / "gh200", gh_names, gh_s)
     result["gh200_mean_gap_pct"], result["gh200_worst_gap_pct"] = _summary(result["gh200"])
-    campaign_s = float(os.environ.get("FAIRS_BENCH_CAMPAIGN_S", "10" if quick else "30"))
-    result["campaigns"] = [] if os.environ.get("FAIRS_BENCH_CAMPAIGNS") == "none" else [
-        bench_campaign(v, d, b, e, campaign_s) for v, d, b, e in CAMPAIGNS]
+    result["campaigns"] = _campaigns(quick)
     result["load_avg_after"] = os.getloadavg()
     return result

@@ -47,6 +47,14 @@ MATCH_RUN: Mapping[str, frozenset[str]] = {
     "succeeded": frozenset(),
     "failed": frozenset(),
 }
+TOUR_PLAN: Mapping[str, frozenset[str]] = {
+    "queued": frozenset({"running", "failed"}),
+    "running": frozenset({"ready", "failed"}),
+    "ready": frozenset({"published"}),
+    "published": frozenset({"superseded"}),
+    "superseded": frozenset(),
+    "failed": frozenset(),
+}
 
 MACHINES: Mapping[str, Mapping[str, frozenset[str]]] = {
     "event": EVENT,
@@ -55,6 +63,7 @@ MACHINES: Mapping[str, Mapping[str, frozenset[str]]] = {
     "interview": INTERVIEW,
     "match_run": MATCH_RUN,
     "participation": PARTICIPATION,
+    "tour_plan": TOUR_PLAN,
 }
 
 ACTIVE_RESERVATION = ("held", "confirmed")

@@ -287,3 +287,41 @@ TRAINING = RuleSet(
         ("training_enrollment", "training_enrollment_by_attendee", ("attendee",)),
     ),
 )
+
+
+TOURS = RuleSet(
+    checks=(
+        CheckRule("tour_plan", "tour_plan_status",
+                  _one_of("status", "queued", "running", "ready", "failed", "published", "superseded")),
+        CheckRule("tour_enterprise", "tour_enterprise_status", _one_of("status", "joined", "dropped")),
+        CheckRule("tour_enterprise", "tour_enterprise_numbers",
+                  "{row}staff >= 1 AND {row}max_stops_per_day >= 1 AND ({row}max_days IS NULL OR {row}max_days >= 1)"),
+        CheckRule("tour_setup", "tour_setup_numbers",
+                  "{row}buses_per_day >= 0 AND {row}seats >= 1 AND {row}detour_factor >= 1 AND "
+                  "{row}average_speed_kmh > 0 AND {row}min_enterprises_per_stop >= 0 AND "
+                  "({row}max_same_industry IS NULL OR {row}max_same_industry >= 1) AND "
+                  "({row}max_stops_per_bus IS NULL OR {row}max_stops_per_bus >= 1)"),
+        CheckRule("tour_village", "tour_village_numbers",
+                  "{row}stop_minutes > 0 AND {row}booth_capacity >= 1 AND {row}required_stops >= 0"),
+        CheckRule("booth_reservation", "booth_reservation_source",
+                  _one_of("source", "hold", "allocation", "offer", "organizer", "tour")),
+    ),
+    unique_indexes=(
+        UniqueIndex("tour_village", "tour_village_once", ("campaign", "area")),
+        UniqueIndex("tour_enterprise", "tour_enterprise_once", ("campaign", "organization")),
+        UniqueIndex("tour_plan", "tour_plan_one_active", ("campaign",), "status IN ('queued', 'running')"),
+        UniqueIndex("tour_bus_day", "tour_bus_day_once", ("plan", "day", "bus")),
+        UniqueIndex("tour_stop", "tour_stop_once", ("plan", "village", "stop_number")),
+        UniqueIndex("tour_rider", "tour_rider_once", ("bus_day", "organization")),
+        UniqueIndex("tour_ride", "tour_ride_once", ("campaign", "organization", "day")),
+        # SQLite cannot add a UNIQUE column: one calendar item per ride by a partial unique index
+        UniqueIndex("calendar_item", "calendar_item_per_ride", ("tour_ride",), "tour_ride IS NOT NULL"),
+    ),
+    indexes=(
+        ("tour_stop", "tour_stop_by_plan", ("plan", "bus_day", "position")),
+        ("tour_rider", "tour_rider_by_plan", ("plan", "bus_day")),
+        ("event", "event_by_tour_village", ("tour_village", "status")),
+        ("tour_plan", "tour_plan_by_campaign", ("campaign", "status")),
+    ),
+    replacing=True,
+)

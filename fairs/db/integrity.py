@@ -8,12 +8,22 @@ import sqlite3
 import asyncpg
 
 from fairs.core.errors import Conflict
-from fairs.db.constraints import BOOTHS, CALENDAR, FOUNDATION, INTERVIEW_NO_OVERLAP, MATCHING, TRAINING, WAITLISTS
+from fairs.db.constraints import (
+    BOOTHS,
+    CALENDAR,
+    FOUNDATION,
+    INTERVIEW_NO_OVERLAP,
+    MATCHING,
+    TOURS,
+    TRAINING,
+    WAITLISTS,
+)
 
 CHECKS = (FOUNDATION.checks + BOOTHS.checks + WAITLISTS.checks + MATCHING.checks + CALENDAR.checks
-          + TRAINING.checks)
+          + TRAINING.checks + TOURS.checks)
 UNIQUE_INDEXES = (FOUNDATION.unique_indexes + BOOTHS.unique_indexes + WAITLISTS.unique_indexes
-                  + MATCHING.unique_indexes + CALENDAR.unique_indexes + TRAINING.unique_indexes)
+                  + MATCHING.unique_indexes + CALENDAR.unique_indexes + TRAINING.unique_indexes
+                  + TOURS.unique_indexes)
 
 _MESSAGES = {
     "booth_reserved_once_per_event": ("booth", "this booth is already held or reserved for the event"),
@@ -26,6 +36,9 @@ _MESSAGES = {
     "account_login_key": ("login", "this login is taken"),
     "organization_credit_code_key": ("credit_code", "an organization with this credit code already exists"),
     "training_enrollment_once": ("attendee_id", "already enrolled in this training cohort"),
+    "tour_village_once": ("area_id", "this village is already on the tour"),
+    "tour_enterprise_once": ("organization_id", "this enterprise has already joined the tour"),
+    "tour_plan_one_active": ("campaign_id", "a plan of this tour is already queued or running"),
     "calendar_item_per_enrollment": ("training_enrollment", "this enrollment already has its calendar entry"),
 }
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<cols>.+)")

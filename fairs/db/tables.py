@@ -163,6 +163,8 @@ class Event(Table, tablename="event"):
     booths_per_organization = Integer(default=1)
     events_per_organization_per_month = Integer(null=True, default=None)
     capacity = Integer(null=True, default=None)
+    tour_village = ForeignKey("TourVillage", null=True, on_delete=OnDelete.restrict)
+    """For a village stop (kind ``village_stop``): the tour village it is a stop of."""
     interview_blocks = JSON(default="[]")
     """Blocks of the interview day as ``[[first slot, last slot], …]`` (e.g. morning and
     afternoon); empty: one block, the whole day."""
@@ -369,6 +371,8 @@ class CalendarItem(Table, tablename="calendar_item"):
     """Unique when set (index ``calendar_item_per_booth``)."""
     training_enrollment = ForeignKey(TrainingEnrollment, null=True, on_delete=OnDelete.restrict)
     """The attendee's recurring entry for a cohort; unique when set (index ``calendar_item_per_enrollment``)."""
+    tour_ride = ForeignKey("TourRide", null=True, on_delete=OnDelete.restrict)
+    """An employer's day on a tour bus; unique when set (index ``calendar_item_per_ride``)."""
     cancelled = Boolean(default=False)
     updated_at = Timestamptz()
 
@@ -417,7 +421,147 @@ class IdempotencyRecord(Table, tablename="idempotency_record"):
     created_at = Timestamptz()
 
 
-TABLES: list[type[Table]] = [
+
+
+class TourSetup(Table, tablename="tour_setup"):
+    """What a village-tour campaign plans with, besides its villages and enterprises: the days
+    it runs, the depot and the buses, how travel times are known, and the rules for who rides.
+    Times of day are ``HH:MM`` in ``timezone``."""
+
+    campaign = ForeignKey(Campaign, unique=True, on_delete=OnDelete.cascade)
+    timezone = Varchar(length=64, default="Asia/Shanghai")
+    dates = JSON(default="[]")
+    """The campaign days (ISO dates)."""
+    depot_name = Varchar(length=200)
+    depot_address = Varchar(length=300, default="")
+    depot_latitude = DoublePrecision()
+    depot_longitude = DoublePrecision()
+    buses_per_day = Integer(default=1)
+    seats = Integer(default=30)
+    day_starts = Varchar(length=5, default="07:00")
+    day_ends = Varchar(length=5, default="19:00")
+    max_stops_per_bus = Integer(null=True, default=None)
+    detour_factor = DoublePrecision(default=1.3)
+    average_speed_kmh = DoublePrecision(default=40.0)
+    travel_matrix = Text(default="")
+    """The organizer's road-time matrix (CSV) as given; empty: great-circle estimates."""
+    min_enterprises_per_stop = Integer(default=2)
+    max_same_industry = Integer(null=True, default=2)
+    updated_at = Timestamptz()
+
+
+class TourVillage(Table, tablename="tour_village"):
+    """A village of the tour: where (its area's coordinates), when a fair can work there, how
+    many stops it wants, how many booths its square holds (booths of ``venue``), and the
+    staff's estimate of its labour pool (``{"industries": {…}, "skills": {…},
+    "priority_groups": {…}}``, counts of people)."""
+
+    campaign = ForeignKey(Campaign, on_delete=OnDelete.cascade)
+    area = ForeignKey(Area, on_delete=OnDelete.restrict)
+    venue = ForeignKey(Venue, on_delete=OnDelete.restrict)
+    opens = Varchar(length=5, default="08:00")
+    closes = Varchar(length=5, default="12:00")
+    stop_minutes = Integer(default=120)
+    booth_capacity = Integer(default=8)
+    required_stops = Integer(default=1)
+    weekdays = JSON(default="[1, 2, 3, 4, 5, 6, 7]")
+    forbidden_dates = JSON(default="[]")
+    labour_estimate = JSON(default="{}")
+    created_at = Timestamptz()
+
+
+class TourEnterprise(Table, tablename="tour_enterprise"):
+    """An enterprise signed up to ride along: on which days, how many staff, how many stops a
+    day at most, on how many days at most. ``status``: ``joined`` or ``dropped``."""
+
+    campaign = ForeignKey(Campaign, on_delete=OnDelete.cascade)
+    organization = ForeignKey(Organization, on_delete=OnDelete.restrict)
+    travel_dates = JSON(default="[]")
+    staff = Integer(default=2)
+    max_stops_per_day = Integer(default=3)
+    max_days = Integer(null=True, default=None)
+    status = Varchar(length=8, default="joined")
+    created_at = Timestamptz()
+
+
+class TourPlan(Table, tablename="tour_plan"):
+    """One plan of a campaign's tour, made by a job: the routes, who rides, and what changed
+    against the plan it was ``based_on`` (the published one when it was asked for)."""
+
+    campaign = ForeignKey(Campaign, on_delete=OnDelete.restrict)
+    based_on = ForeignKey("self", null=True, on_delete=OnDelete.set_null)
+    status = Varchar(length=12, default="queued")
+    parameters = JSON(default="{}")
+    """Time budget, seed, and the change being planned for (rained out, broken buses, …)."""
+    metrics = JSON(default="{}")
+    unserved = JSON(default="[]")
+    shortfalls = JSON(default="[]")
+    diff = JSON(default="{}")
+    applied = Boolean(default=False)
+    """Its stops are the campaign's village-stop events (as drafts until published)."""
+    error = Text(default="")
+    requested_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+    started_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+    published_at = Timestamptz(null=True, default=None)
+
+
+class TourBusDay(Table, tablename="tour_bus_day"):
+    """What one bus does on one day of a plan (a manifest's heading)."""
+
+    plan = ForeignKey(TourPlan, on_delete=OnDelete.cascade)
+    day = Varchar(length=10)
+    bus = Integer()
+    leaves_at = Timestamptz()
+    returns_at = Timestamptz()
+    travel_seconds = Integer(default=0)
+    seats_used = Integer(default=0)
+    fit = Integer(default=0)
+    """How well its riders fit the villages of the route (see fairs.core.itinerary.stop_fit)."""
+
+
+class TourStop(Table, tablename="tour_stop"):
+    """A fair of a plan at a village: the ``position``-th stop of its bus-day, the village's
+    ``stop_number``-th; ``event`` once the plan is applied."""
+
+    plan = ForeignKey(TourPlan, on_delete=OnDelete.cascade)
+    bus_day = ForeignKey(TourBusDay, on_delete=OnDelete.cascade)
+    village = ForeignKey(TourVillage, on_delete=OnDelete.cascade)
+    position = Integer()
+    stop_number = Integer()
+    arrives_at = Timestamptz()
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    event = ForeignKey(Event, null=True, on_delete=OnDelete.set_null)
+
+
+class TourRider(Table, tablename="tour_rider"):
+    """An enterprise riding a bus-day of a plan (a manifest's line)."""
+
+    plan = ForeignKey(TourPlan, on_delete=OnDelete.cascade)
+    bus_day = ForeignKey(TourBusDay, on_delete=OnDelete.cascade)
+    organization = ForeignKey(Organization, on_delete=OnDelete.restrict)
+    staff = Integer()
+
+
+class TourRide(Table, tablename="tour_ride"):
+    """An employer's day on a tour bus as the applied plan has it: what its calendar entry
+    says. One per campaign, organization and day; cancelled when the plan no longer has it."""
+
+    campaign = ForeignKey(Campaign, on_delete=OnDelete.restrict)
+    organization = ForeignKey(Organization, on_delete=OnDelete.restrict)
+    day = Varchar(length=10)
+    bus = Integer()
+    departs_at = Timestamptz()
+    returns_at = Timestamptz()
+    stops = JSON(default="[]")
+    """``[{"village": name, "place": address, "arrives_at": iso, "leaves_at": iso}, …]``"""
+    cancelled = Boolean(default=False)
+    updated_at = Timestamptz()
+
+
+TABLES: list[type[Table]] = [  # in dependency order: a table only points at tables above it
     Area,
     ServiceStation,
     Organization,
@@ -427,6 +571,8 @@ TABLES: list[type[Table]] = [
     Venue,
     FloorPlan,
     Booth,
+    TourSetup,
+    TourVillage,
     Event,
     Position,
     Registration,
@@ -441,6 +587,12 @@ TABLES: list[type[Table]] = [
     InterviewSlot,
     TrainingCohort,
     TrainingEnrollment,
+    TourEnterprise,
+    TourPlan,
+    TourBusDay,
+    TourStop,
+    TourRider,
+    TourRide,
     CalendarItem,
     Outbox,
     CalendarFeed,

@@ -17,7 +17,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from fairs.core import ics
-from fairs.db.tables import BoothReservation, CalendarItem, InterviewSlot, Organization, TrainingEnrollment
+from fairs.db.tables import (
+    BoothReservation,
+    CalendarItem,
+    InterviewSlot,
+    Organization,
+    TourRide,
+    TourSetup,
+    TrainingEnrollment,
+)
 from fairs.services.context import Clock
 
 SETUP_BEFORE_OPENING = timedelta(hours=1)
@@ -110,7 +118,36 @@ async def calendar_for(item_id: int, sequence: int, method: str, recipient: str,
                                  ics.CalendarParty(enrollment["name"], recipient), cancelled)
         entry_t = ics.training_cohort_entry(facts_t, "en" if enrollment["language"] == "en" else "zh")
         return ics.build_calendar([entry_t], stamped_at=now, method=method)
+    if item["kind"] == "village_stop" and item["tour_ride"]:
+        return await _ride_calendar(item, sequence, method, recipient, organizer, now)
     return None
+
+
+async def _ride_calendar(item: dict[str, Any], sequence: int, method: str, recipient: str,
+                         organizer: ics.CalendarParty, now: datetime) -> bytes | None:
+    """An employer's day on a tour bus: departure at the depot, the stops in order, return."""
+    ride = await TourRide.select(
+        TourRide.day, TourRide.bus, TourRide.departs_at, TourRide.returns_at, TourRide.stops,
+        TourRide.campaign.name.as_alias("campaign_title"), TourRide.campaign,
+        TourRide.organization.name.as_alias("name"),
+        TourRide.organization.contact_name.as_alias("contact_name"),
+    ).where(TourRide.id == item["tour_ride"]).output(load_json=True).first()
+    if ride is None:
+        return None
+    setup = await TourSetup.select(TourSetup.timezone, TourSetup.depot_name, TourSetup.depot_address).where(
+        TourSetup.campaign == ride["campaign"]).first()
+    if setup is None:
+        return None
+    departure = " ".join(p for p in (setup["depot_name"], setup["depot_address"]) if p)
+    facts = ics.VillageRideFacts(
+        uid=item["uid"], sequence=sequence, timezone=setup["timezone"], campaign_title=ride["campaign_title"],
+        bus_label=f"{ride['bus']}号车", departure_point=departure, departs_at=ride["departs_at"],
+        returns_at=ride["returns_at"],
+        stops=tuple(ics.VillageStop(s["village"], s["place"], datetime.fromisoformat(s["arrives_at"]),
+                                    datetime.fromisoformat(s["leaves_at"])) for s in ride["stops"]),
+        organizer=organizer, recipient=ics.CalendarParty(ride["contact_name"] or ride["name"], recipient),
+        cancelled=method == "CANCEL")
+    return ics.build_calendar([ics.village_ride_entry(facts, "zh")], stamped_at=now, method=method)
 
 
 def training_facts(row: dict[str, Any], uid: str, sequence: int, organizer: ics.CalendarParty,

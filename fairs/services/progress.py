@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from redis.exceptions import RedisError
 
@@ -24,8 +23,10 @@ log = logging.getLogger(__name__)
 KEEP_SECONDS = 24 * 3600
 """How long the last progress of a job stays readable after its last report."""
 
-Report = Callable[[str, int], Awaitable[None]]
-"""``await report(phase, percent)``."""
+class Report(Protocol):
+    """``await report(phase, percent)``, or with ``best``: the search's best objective so far."""
+
+    async def __call__(self, phase: str, percent: int, best: int | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class Progress:
     percent: int
     at: str
     """When it was reported (ISO 8601, UTC)."""
+    best: int | None = None
+    """A search's best objective so far (a tour plan's routing: travel seconds plus a penalty
+    per stop left out; lower is better), when the job has one."""
 
 
 def progress_key(kind: str, job: int) -> str:
@@ -44,8 +48,8 @@ def reporter(redis: Any, kind: str, job: int, clock: Clock) -> Report:
     """A ``report(phase, percent)`` that stores the job's progress under :func:`progress_key`."""
     key = progress_key(kind, job)
 
-    async def report(phase: str, percent: int) -> None:
-        done = Progress(phase, max(0, min(100, int(percent))), clock.now().isoformat())
+    async def report(phase: str, percent: int, best: int | None = None) -> None:
+        done = Progress(phase, max(0, min(100, int(percent))), clock.now().isoformat(), best)
         try:
             await redis.set(key, json.dumps(asdict(done)), ex=KEEP_SECONDS)
         except (RedisError, OSError) as error:
@@ -54,7 +58,7 @@ def reporter(redis: Any, kind: str, job: int, clock: Clock) -> Report:
     return report
 
 
-async def no_report(phase: str, percent: int) -> None:
+async def no_report(phase: str, percent: int, best: int | None = None) -> None:
     """For callers that do not follow the progress (tests, the CLI run in-process)."""
 
 
@@ -70,4 +74,4 @@ async def read_progress(redis: Any, kind: str, job: int) -> Progress | None:
     if raw is None:
         return None
     data = json.loads(raw)
-    return Progress(str(data["phase"]), int(data["percent"]), str(data["at"]))
+    return Progress(str(data["phase"]), int(data["percent"]), str(data["at"]), data.get("best"))

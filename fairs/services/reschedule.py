@@ -51,17 +51,23 @@ async def reschedule_event(actor: Actor, event_id: int, starts_at: datetime, end
         if ends_at is not None and new_end - starts_at != event["ends_at"] - event["starts_at"]:
             raise InvalidInput("the interview grid moves with the event: keep its length (leave ends_at out)",
                                "ends_at")
-        if not shift:
-            return await get_event(event_id, actor)
-        await Event.update({Event.starts_at: starts_at, Event.ends_at: new_end}).where(Event.id == event_id)
-        await InterviewSlot.update({InterviewSlot.starts_at: InterviewSlot.starts_at + shift,
-                                    InterviewSlot.ends_at: InterviewSlot.ends_at + shift}).where(
-            InterviewSlot.event == event_id, InterviewSlot.status.is_in(list(states.ACTIVE_INTERVIEW)))
-        await CalendarItem.update({CalendarItem.sequence: CalendarItem.sequence + 1,
-                                   CalendarItem.updated_at: now}).where(
-            CalendarItem.event == event_id, CalendarItem.cancelled.eq(False))
-        await _tell_everyone(event, starts_at, clock)
+        if shift:
+            await move_event(event, starts_at, new_end, clock)
     return await get_event(event_id, actor)
+
+
+async def move_event(event: dict[str, Any], starts_at: datetime, ends_at: datetime, clock: Clock) -> None:
+    """Move the event row, its interviews (by the start's shift) and its calendar entries'
+    SEQUENCE, and tell everyone concerned. Call inside the write transaction, event locked."""
+    event_id, shift = event["id"], starts_at - event["starts_at"]
+    await Event.update({Event.starts_at: starts_at, Event.ends_at: ends_at}).where(Event.id == event_id)
+    await InterviewSlot.update({InterviewSlot.starts_at: InterviewSlot.starts_at + shift,
+                                InterviewSlot.ends_at: InterviewSlot.ends_at + shift}).where(
+        InterviewSlot.event == event_id, InterviewSlot.status.is_in(list(states.ACTIVE_INTERVIEW)))
+    await CalendarItem.update({CalendarItem.sequence: CalendarItem.sequence + 1,
+                               CalendarItem.updated_at: clock.now()}).where(
+        CalendarItem.event == event_id, CalendarItem.cancelled.eq(False))
+    await _tell_everyone(event, starts_at, clock)
 
 
 async def _tell_everyone(event: dict[str, Any], starts_at: datetime, clock: Clock) -> None:

@@ -26,7 +26,7 @@ async def test_a_run_reports_its_phase_while_running_and_done_after(client, queu
     ready = await f.fair_ready_for_matching(client)
     organizer = ready["organizer"]
     started = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=organizer)).json()
-    assert started["progress"] == {"phase": "queued", "percent": 0, "at": None}
+    assert started["progress"] == {"phase": "queued", "percent": 0, "at": None, "best": None}
 
     await MatchRun.update({MatchRun.status: "running"}).where(MatchRun.id == started["id"])
     await reporter(queue.pool, "match-run", started["id"], clock)("pairing", 140)
@@ -38,7 +38,7 @@ async def test_a_run_reports_its_phase_while_running_and_done_after(client, queu
     assert (await run_worker())["failed"] == 0
     done = (await client.get(f"/match-runs/{started['id']}", headers=organizer)).json()
     assert done["status"] == "succeeded"
-    assert done["progress"] == {"phase": "done", "percent": 100, "at": None}
+    assert done["progress"] == {"phase": "done", "percent": 100, "at": None, "best": None}
     # the worker went through every phase: the last one it stored is the writing phase
     stored = json.loads(await queue.pool.get(progress_key("match-run", started["id"])))
     assert stored["phase"] == "writing"
@@ -60,7 +60,7 @@ async def test_the_stream_sends_progress_then_done_and_ends(client, queue, run_w
     assert stream.status_code == 200
     assert stream.headers["content-type"].startswith("text/event-stream")
     events = events_of(stream.text)
-    assert events[0] == ("progress", {"phase": "loading", "percent": 5, "at": events[0][1]["at"]})
+    assert events[0] == ("progress", {"phase": "loading", "percent": 5, "at": events[0][1]["at"], "best": None})
     assert events[-1][0] == "done"
     assert events[-1][1]["status"] == "succeeded"
     assert events[-1][1]["metrics"]["interviews_created"] >= 1

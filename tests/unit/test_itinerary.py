@@ -16,6 +16,7 @@ from pyvrp import read
 from fairs.bench.itinerary import best_known, synthetic_campaign, synthetic_enterprises
 from fairs.core import itinerary as it
 from fairs.core.errors import InvalidInput
+from tests.support import itinerary_checks as checks
 
 MONDAY = date(2027, 3, 1)
 SEAT = (30.6, 114.3)
@@ -174,41 +175,7 @@ def test_the_minimum_is_capped_by_the_booths() -> None:
 
 def check_plan(c: it.Campaign, plan: it.RoutePlan) -> None:
     """Every rule of :func:`plan_routes`, recomputed from the campaign."""
-    travel = it.campaign_travel_seconds(c)
-    index = {v.village_id: i + 1 for i, v in enumerate(c.villages)}
-    villages = {v.village_id: v for v in c.villages}
-    days_of: dict[int, list[date]] = {v: [] for v in villages}
-    numbers: dict[int, list[int]] = {v: [] for v in villages}
-    buses: dict[date, list[int]] = {}
-    for route in plan.routes:
-        buses.setdefault(route.day, []).append(route.bus)
-        midnight = datetime.combine(route.day, time(0), tzinfo=ZONE)
-        assert route.leaves_depot >= midnight + timedelta(hours=c.fleet.starts.hour, minutes=c.fleet.starts.minute)
-        assert route.returns <= midnight + timedelta(hours=c.fleet.ends.hour, minutes=c.fleet.ends.minute)
-        assert 1 <= len(route.stops) <= (c.fleet.max_stops_per_bus or 99)
-        at, where, moved = route.leaves_depot, 0, 0
-        for stop in route.stops:
-            v = villages[stop.village_id]
-            leg = int(travel[where, index[v.village_id]])
-            assert stop.arrives == at + timedelta(seconds=leg)
-            assert stop.arrives <= stop.starts
-            assert stop.starts >= datetime.combine(route.day, v.opens, tzinfo=ZONE)
-            assert stop.ends == stop.starts + v.stop_duration
-            assert stop.ends <= datetime.combine(route.day, v.closes, tzinfo=ZONE)
-            assert route.day.isoweekday() in v.weekdays and route.day not in v.forbidden_dates
-            days_of[v.village_id].append(route.day)
-            numbers[v.village_id].append(stop.stop_number)
-            at, where, moved = stop.ends, index[v.village_id], moved + leg
-        assert route.returns == at + timedelta(seconds=int(travel[where, 0]))
-        assert route.travel_seconds == moved + int(travel[where, 0])
-    assert all(sorted(b) == list(range(1, len(b) + 1)) and len(b) <= c.fleet.buses_per_day for b in buses.values())
-    for u in plan.unserved:
-        numbers[u.village_id].append(u.stop_number)
-    for v, days in days_of.items():
-        assert len(set(days)) == len(days), f"village {v} twice on one day"
-        assert sorted(numbers[v]) == list(range(1, villages[v].required_stops + 1))
-    assert plan.stops_served == sum(len(r.stops) for r in plan.routes)
-    assert plan.stops_served + len(plan.unserved) == plan.stops_wanted
+    checks.check_plan(c, plan, merged=False)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

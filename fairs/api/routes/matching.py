@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
-
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath
-from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.response import ServerSentEvent
 
 from fairs.api.idempotency import idempotent
 from fairs.api.schemas import InterviewWhyOut, MatchRunOut, UnmatchedOut, convert
 from fairs.api.security import AnyRequest, actor_of, organizer, role
+from fairs.api.streams import progress_events
 from fairs.services import interviews, matching
-from fairs.services.context import Actor
-
-POLL_SECONDS = 0.25
-KEEPALIVE_SECONDS = 15.0
-STREAM_SECONDS = 30 * 60
-"""The longest one stream stays open; the browser's EventSource reconnects by itself."""
 
 
 class MatchingController(Controller):
@@ -49,7 +40,12 @@ class MatchingController(Controller):
     async def stream_progress(self, request: AnyRequest, run_id: FromPath[int]) -> ServerSentEvent:
         actor = actor_of(request)
         await matching.get_match_run(actor, run_id)  # 404 before the stream starts
-        return ServerSentEvent(_progress_events(actor, run_id, request.app.state.queue),
+        queue = request.app.state.queue
+
+        async def fetch() -> dict[str, object]:
+            return await matching.with_progress(await matching.get_match_run(actor, run_id), queue)
+
+        return ServerSentEvent(progress_events(fetch, lambda run: run["status"] in matching.FINISHED_RUN),
                                headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
@@ -64,27 +60,3 @@ class MatchingController(Controller):
                      "attendee's own ranking) when the pair was made.")
     async def why(self, request: AnyRequest, interview_id: FromPath[int]) -> InterviewWhyOut:
         return convert(await interviews.why(actor_of(request), interview_id), InterviewWhyOut)
-
-
-async def _progress_events(actor: Actor, run_id: int, queue: object) -> AsyncIterator[ServerSentEventMessage]:
-    loop = asyncio.get_running_loop()
-    started = last_sent = loop.time()
-    last: tuple[str, int] | None = None
-    while loop.time() - started < STREAM_SECONDS:
-        run = await matching.with_progress(await matching.get_match_run(actor, run_id), queue)
-        progress = run["progress"]
-        now = (progress["phase"], progress["percent"])
-        if run["status"] in matching.FINISHED_RUN:
-            yield ServerSentEventMessage(event="done", data=json.dumps(convert_for_stream(run)))
-            return
-        if now != last:
-            yield ServerSentEventMessage(event="progress", data=json.dumps(progress))
-            last, last_sent = now, loop.time()
-        elif loop.time() - last_sent > KEEPALIVE_SECONDS:
-            yield ServerSentEventMessage(comment="still running")
-            last_sent = loop.time()
-        await asyncio.sleep(POLL_SECONDS)
-
-
-def convert_for_stream(run: dict[str, object]) -> dict[str, object]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in run.items()}

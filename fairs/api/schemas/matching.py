@@ -50,9 +50,12 @@ class RegistrationOut(Struct):
 
 class ProgressOut(Struct):
     phase: str
-    """queued, loading, scoring, pairing, slotting, writing, done, failed"""
+    """queued, loading, scoring, pairing, slotting, writing, done, failed (a tour plan: loading,
+    routing, riders, writing, done)"""
     percent: int
     at: str | None = None
+    best: int | None = None
+    """A search's best objective so far (tour plans: travel seconds plus a penalty per stop left out)."""
 
 
 class MatchRunOut(Struct):

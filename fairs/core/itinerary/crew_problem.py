@@ -13,6 +13,7 @@ from fairs.core.itinerary.model import (
     AssignmentRules,
     BusRoute,
     Campaign,
+    CrewAssignment,
     Enterprise,
     RoutePlan,
 )
@@ -38,7 +39,16 @@ class CrewProblem:
     day_limit: tuple[int, ...]
     """Enterprise → the most days it may ride."""
     bonus: int
-    """Weight of one unit of minimum met: more than any assignment's total fit."""
+    """Weight of one unit of minimum met: more than any assignment's total fit plus kept rides."""
+    sticky: frozenset[tuple[int, int]] = frozenset()
+    """(enterprise, route) pairs that keep a ride of the previous assignment (see
+    :func:`ride_key`)."""
+    keep_weight: int = 0
+    """Weight of one kept ride: more than any assignment's total fit (0 without stickiness)."""
+
+    def score(self, enterprise: int, route: int, fit: int) -> int:
+        """What riding earns in the solvers' objective: its fit, plus ``keep_weight`` if kept."""
+        return fit + (self.keep_weight if (enterprise, route) in self.sticky else 0)
 
 
 @dataclass(frozen=True)
@@ -61,10 +71,40 @@ def _validate_rules(rules: AssignmentRules) -> None:
         raise InvalidInput(problems[0].message, problems[0].field, problems=problems)
 
 
+def ride_key(route: BusRoute) -> tuple[date, tuple[int, ...]]:
+    """What makes a ride "the same" for stickiness: its day and the villages it stops at, in
+    order (a village has at most one stop a day, so this names one route of a plan; the bus
+    number is only a label and times may shift a little)."""
+    return route.day, tuple(s.village_id for s in route.stops)
+
+
+def _previous_rides(previous: CrewAssignment | None, previous_plan: RoutePlan | None,
+                    ) -> dict[tuple[date, tuple[int, ...]], set[int]]:
+    """Ride key → the enterprise ids that rode it in the previous assignment."""
+    if previous is None and previous_plan is None:
+        return {}
+    if previous is None or previous_plan is None:
+        field = "previous_plan" if previous_plan is None else "previous"
+        raise InvalidInput("a previous assignment needs the plan it was made for, and the other way round", field,
+                           code="invalid_itinerary_input")
+    routes = {(r.day, r.bus): r for r in previous_plan.routes}
+    rides: dict[tuple[date, tuple[int, ...]], set[int]] = {}
+    for i, crew in enumerate(previous.crews):
+        route = routes.get((crew.day, crew.bus))
+        if route is None:
+            raise InvalidInput(f"bus {crew.bus} on {crew.day.isoformat()} is not in the previous plan",
+                               f"previous.crews[{i}]", code="invalid_itinerary_input")
+        rides.setdefault(ride_key(route), set()).update(crew.enterprise_ids)
+    return rides
+
+
 def crew_problem(plan: RoutePlan, campaign: Campaign, enterprises: Sequence[Enterprise],
-                 rules: AssignmentRules) -> CrewProblem:
-    """Validate and build the assignment for the plan's routes (routes without stops dropped)."""
+                 rules: AssignmentRules, previous: CrewAssignment | None = None,
+                 previous_plan: RoutePlan | None = None) -> CrewProblem:
+    """Validate and build the assignment for the plan's routes (routes without stops dropped);
+    with a previous assignment and its plan, the rides it kept are marked sticky."""
     validate_enterprises(enterprises, campaign.fleet.seats)
+    rode = _previous_rides(previous, previous_plan)
     _validate_rules(rules)
     check_villages_fit(campaign, enterprises)
     villages = {v.village_id: v for v in campaign.villages}
@@ -90,11 +130,15 @@ def crew_problem(plan: RoutePlan, campaign: Campaign, enterprises: Sequence[Ente
     for (e, _), w in best_by_day.items():
         by_enterprise.setdefault(e, []).append(w)
     most_fit = sum(sum(sorted(ws, reverse=True)[:day_limit[e]]) for e, ws in by_enterprise.items())
+    keys = [ride_key(r) for r in routes]
+    sticky = frozenset((e, r) for e, r, _ in pairs if enterprises[e].enterprise_id in rode.get(keys[r], ()))
+    keep_weight = most_fit + 1 if sticky else 0
+    most_kept = len({(e, day_index[routes[r].day]) for e, r in sticky})
     return CrewProblem(
         routes=routes, enterprises=tuple(enterprises), day=tuple(day_index[r.day] for r in routes), booths=booths,
         minimum=tuple(min(rules.min_enterprises_per_stop, b) for b in booths), pairs=tuple(pairs),
         seats=campaign.fleet.seats, max_same_industry=rules.max_same_industry, day_limit=day_limit,
-        bonus=most_fit + 1)
+        bonus=keep_weight * most_kept + most_fit + 1, sticky=sticky, keep_weight=keep_weight)
 
 
 def fit_upper_bound(problem: CrewProblem) -> int:

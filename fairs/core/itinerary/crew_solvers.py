@@ -46,7 +46,7 @@ def solve_flow(problem: CrewProblem) -> CrewChoice:
             days_seen.add((e, d))
             arc(node("enterprise", e), node("day", e, d), 1, 0)
         target = node("route", r) if same is None else node("mix", r, problem.enterprises[e].industry)
-        pair_arcs.append((arc(node("day", e, d), target, 1, -w), e, r))
+        pair_arcs.append((arc(node("day", e, d), target, 1, -problem.score(e, r, w)), e, r))
     if same is not None:
         for key in [k for k in nodes if k[0] == "mix"]:
             arc(nodes[key], node("route", key[1]), same, 0)
@@ -110,7 +110,7 @@ def solve_ilp(problem: CrewProblem, time_limit_s: float) -> CrewChoice:
         for group in by_mix.values():
             if len(group) > problem.max_same_industry:
                 solver.Add(solver.Sum(group) <= problem.max_same_industry)
-    fit = {(e, r): w for e, r, w in problem.pairs}
+    fit = {(e, r): problem.score(e, r, w) for e, r, w in problem.pairs}
     solver.Maximize(problem.bonus * solver.Sum(met) + solver.Sum([fit[k] * var for k, var in x.items()]))
     solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
     status = solver.Solve()

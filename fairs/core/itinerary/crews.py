@@ -20,6 +20,20 @@ The minimum is soft: the result is **lexicographically optimal** — first the l
 shortfall below the minimum over all routes, then the largest total fit. When the minimum can
 be met everywhere this is exactly "meet every minimum (a lower bound), then maximise fit".
 
+Re-assigning after a re-plan (stickiness)
+=========================================
+
+Given the ``previous`` assignment and the ``previous_plan`` it was made for, a ride is *kept*
+when an enterprise rides a route that is the same as one it rode before: the same day and the
+same villages in the same order (:func:`~fairs.core.itinerary.crew_problem.ride_key`; the bus
+number is a label and a re-plan only renumbers a route in the rare case of a broken bus under a
+confirmed stop). The order becomes: least shortfall, then **most kept rides**, then most fit.
+Shortfall stays first because a stop without its enterprises fails the villagers it was
+planned for, whereas moving an enterprise costs one notification; kept rides come before fit
+because a small gain in fit is not worth telling an employer its day changed. Enterprises
+that dropped out are simply absent from ``enterprises``. Hard rules always hold: a previous
+ride that now breaks one (new travel dates, a stop it no longer fits) is not kept.
+
 How
 ===
 
@@ -29,7 +43,9 @@ Without seats this is a min-cost flow: source → enterprise (capacity ``max_day
 ``−B`` and the remaining booths at cost 0; a zero-cost source → sink arc makes riding optional.
 ``B`` exceeds the largest total fit any assignment can reach, so one more unit of minimum met
 outweighs any fit: the flow optimum is the lexicographic optimum (OR-Tools
-``SimpleMinCostFlow``, integral). The soft lower bound by a bonus is the standard demand
+``SimpleMinCostFlow``, integral). With stickiness a kept ride's arc also earns ``K`` (more than
+any total fit) and ``B`` exceeds ``K`` × the most rides that can be kept plus any fit, so the
+three goals stay lexicographic in one flow. The soft lower bound by a bonus is the standard demand
 transformation made forgiving: where every minimum can be met, both give the same optimum.
 
 Seats weigh each enterprise by its staff, which no flow can express. The flow without seats
@@ -57,9 +73,12 @@ from fairs.core.itinerary.model import (
 
 
 def assign_crews(plan: RoutePlan, campaign: Campaign, enterprises: Sequence[Enterprise],
-                 rules: AssignmentRules | None = None, *, ilp_time_limit_s: float = 30.0) -> CrewAssignment:
+                 rules: AssignmentRules | None = None, *, ilp_time_limit_s: float = 30.0,
+                 previous: CrewAssignment | None = None, previous_plan: RoutePlan | None = None) -> CrewAssignment:
     """Assign enterprises to the plan's bus-days, lexicographically optimal as the module
     docstring states: least shortfall below the per-stop minimum, then the largest total fit.
+    With ``previous`` and ``previous_plan`` (both or neither, else :class:`InvalidInput`
+    naming the missing one), most kept rides come between the two (``kept_rides`` counts them).
 
     Crews are listed in the plan's route order, enterprise ids ascending; shortfalls by day,
     bus, then stop order. Deterministic: the same input gives the same crews (both solvers are
@@ -69,7 +88,7 @@ def assign_crews(plan: RoutePlan, campaign: Campaign, enterprises: Sequence[Ente
     ``enterprises[2].staff``, ``rules.max_same_industry``), or a village that no enterprise
     fits at all (``villages[i].labour_pool``).
     """
-    problem = crew_problem(plan, campaign, enterprises, rules or AssignmentRules())
+    problem = crew_problem(plan, campaign, enterprises, rules or AssignmentRules(), previous, previous_plan)
     choice, method = solve_flow(problem), "flow"
     if not seats_respected(problem, choice):
         choice, method = solve_ilp(problem, ilp_time_limit_s), "ilp"
@@ -91,4 +110,5 @@ def _assignment(problem: CrewProblem, choice: CrewChoice, method: str) -> CrewAs
             shortfalls += [StopShortfall(s.village_id, route.day, route.bus, len(chosen), problem.minimum[r])
                            for s in route.stops]
     return CrewAssignment(tuple(crews), tuple(shortfalls), sum(c.fit for c in crews), fit_upper_bound(problem),
-                          "ilp" if method == "ilp" else "flow", choice.optimal)
+                          "ilp" if method == "ilp" else "flow", choice.optimal,
+                          sum(1 for pair in choice.pairs if pair in problem.sticky))

@@ -86,7 +86,9 @@ class Fleet:
     """The buses: ``buses_per_day`` identical buses of ``seats`` seats (enterprise staff) leave
     the depot no earlier than ``starts`` and are back by ``ends`` (working hours including
     travel), at most ``max_shift`` on the road and at villages (``None``: the whole window),
-    at most ``max_stops_per_bus`` stops a day (``None``: no limit)."""
+    at most ``max_stops_per_bus`` stops a day (``None``: no limit). ``buses_by_date`` overrides
+    ``buses_per_day`` on the dates it names (a bus in the garage: fewer; 0: no bus that day);
+    its dates must be campaign days and its counts not negative."""
 
     depot: GeoPoint
     buses_per_day: int
@@ -95,6 +97,11 @@ class Fleet:
     ends: time = time(19)
     max_shift: timedelta | None = None
     max_stops_per_bus: int | None = None
+    buses_by_date: Mapping[date, int] = field(default_factory=dict)
+
+    def buses_on(self, day: date) -> int:
+        """How many buses run on ``day``."""
+        return self.buses_by_date.get(day, self.buses_per_day)
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,9 @@ class VillageStop:
 @dataclass(frozen=True)
 class BusRoute:
     """What one bus does on one day: leave the depot, its stops in order, come back.
-    ``bus`` numbers the day's buses 1…n (routes of a day in a stable order)."""
+    ``bus`` numbers the day's buses 1…n (routes of a day in a stable order); after a re-plan
+    (:func:`~fairs.core.itinerary.replan_routes`) kept routes keep their numbers, so a day's
+    numbers may have gaps (a broken bus's number is never reused that day)."""
 
     day: date
     bus: int
@@ -244,6 +253,8 @@ class CrewAssignment:
     fit_upper_bound: int
     method: Literal["flow", "ilp"]
     optimal: bool
+    kept_rides: int = 0
+    """Rides kept from a previous assignment (``assign_crews(..., previous=...)``; 0 without)."""
 
     @property
     def fit_ratio(self) -> float:

@@ -2,11 +2,12 @@
 
 The model (see the package docstring for why):
 
-- time is seconds of the local day; every campaign day is a PyVRP *vehicle type* with
-  ``buses_per_day`` vehicles, the fleet's working hours as its time window and its own routing
-  *profile*;
-- a village wanting ``r`` stops on its ``A`` allowed days (weekdays minus forbidden dates)
-  becomes ``n = min(r, |A|)`` optional clients ("stop copies"), copy ``k`` restricted to the
+- time is seconds of the local day; every campaign day with a bus is a PyVRP *vehicle type*
+  with that day's buses (``fleet.buses_on(day)``: ``buses_per_day`` unless ``buses_by_date``
+  says otherwise), the fleet's working hours as its time window and its own routing *profile*;
+  a day without a bus is left out, and no stop is planned on it;
+- a village wanting ``r`` stops on its ``A`` allowed days (weekdays minus forbidden dates,
+  days with a bus) becomes ``n = min(r, |A|)`` optional clients ("stop copies"), copy ``k`` restricted to the
   ``k``-th of ``n`` contiguous, near-equal parts of those days, so two stops of one village are
   always on different days and spread over the campaign;
 - a copy's window is the village window shortened by the stop (the fair runs wholly inside);
@@ -28,6 +29,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from pyvrp import Client, Depot, Location, ProblemData, Route, Solution, VehicleType
 
+from fairs.core.errors import FieldProblem, InvalidInput
 from fairs.core.itinerary.model import (
     BusRoute,
     Campaign,
@@ -69,6 +71,8 @@ class RoutingModel:
     travel: Seconds
     data: ProblemData | None
     """``None`` when no stop can be served at all."""
+    vehicle_days: tuple[int, ...] = ()
+    """PyVRP vehicle type → index of its day in ``dates`` (days without a bus have none)."""
 
 
 def allowed_days(village: Village, dates: tuple[date, ...]) -> list[int]:
@@ -95,17 +99,35 @@ def split_days(days: list[int], parts: int) -> list[tuple[int, ...]]:
     return [tuple(days[k * len(days) // parts:(k + 1) * len(days) // parts]) for k in range(parts)]
 
 
+def validate_buses_by_date(campaign: Campaign) -> None:
+    """Raise :class:`InvalidInput` (field ``fleet.buses_by_date[2027-03-02]``) for a count
+    that is negative or a date that is not a campaign day."""
+    days = set(campaign.dates)
+    problems = []
+    for day, count in sorted(campaign.fleet.buses_by_date.items()):
+        at = f"fleet.buses_by_date[{day.isoformat()}]"
+        if day not in days:
+            problems.append(FieldProblem(at, f"{day.isoformat()} is not a campaign day"))
+        elif count < 0:
+            problems.append(FieldProblem(at, "must not be negative"))
+    if problems:
+        raise InvalidInput(problems[0].message, problems[0].field, code="invalid_itinerary_input", problems=problems)
+
+
 def build_model(campaign: Campaign) -> RoutingModel:
     """Validate the campaign and translate it for PyVRP (see the module docstring)."""
     validate_campaign(campaign)
+    validate_buses_by_date(campaign)
     dates = tuple(sorted(campaign.dates))
     travel = campaign_travel_seconds(campaign)
+    with_bus = {d for d, day in enumerate(dates) if campaign.fleet.buses_on(day) > 0}
     copies: list[StopCopy] = []
     unserved: list[UnservedStop] = []
     for i, village in enumerate(campaign.villages):
-        days = allowed_days(village, dates)
+        allowed = allowed_days(village, dates)
+        days = [d for d in allowed if d in with_bus]
         wanted = village.required_stops
-        if not days:
+        if not allowed:
             unserved += [UnservedStop(village.village_id, k, "no_allowed_day",
                                       "its weekdays and forbidden dates leave no campaign day")
                          for k in range(1, wanted + 1)]
@@ -116,13 +138,18 @@ def build_model(campaign: Campaign) -> RoutingModel:
                                       f"be back by {campaign.fleet.ends:%H:%M}")
                          for k in range(1, wanted + 1)]
         else:
-            parts = min(wanted, len(days))
-            copies += [StopCopy(i, part) for part in split_days(days, parts)]
+            parts = min(wanted, len(allowed), len(days))
+            copies += [StopCopy(i, part) for part in split_days(days, parts)] if parts else []
+            lacking = min(wanted, len(allowed)) - parts
+            unserved += [UnservedStop(village.village_id, k, "allowed_days_full",
+                                      f"only {len(days)} of its {len(allowed)} allowed day(s) have a bus")
+                         for k in range(parts + 1, parts + lacking + 1)]
             unserved += [UnservedStop(village.village_id, k, "too_few_allowed_days",
-                                      f"{wanted} stops wanted on {len(days)} allowed day(s)")
-                         for k in range(parts + 1, wanted + 1)]
-    data = _problem_data(campaign, dates, copies, travel) if copies else None
-    return RoutingModel(dates, tuple(copies), tuple(unserved), travel, data)
+                                      f"{wanted} stops wanted on {len(allowed)} allowed day(s)")
+                         for k in range(parts + lacking + 1, wanted + 1)]
+    vehicle_days = tuple(sorted(with_bus))
+    data = _problem_data(campaign, dates, copies, travel, vehicle_days) if copies else None
+    return RoutingModel(dates, tuple(copies), tuple(unserved), travel, data, vehicle_days)
 
 
 def _hours(village: Village) -> str:
@@ -131,7 +158,7 @@ def _hours(village: Village) -> str:
 
 
 def _problem_data(campaign: Campaign, dates: tuple[date, ...], copies: list[StopCopy],
-                  travel: Seconds) -> ProblemData:
+                  travel: Seconds, vehicle_days: tuple[int, ...]) -> ProblemData:
     fleet = campaign.fleet
     villages = campaign.villages
     where = np.array([0] + [c.village + 1 for c in copies], np.int64)
@@ -150,19 +177,19 @@ def _problem_data(campaign: Campaign, dates: tuple[date, ...], copies: list[Stop
     starts, ends = seconds_of_day(fleet.starts), seconds_of_day(fleet.ends)
     shift = int(fleet.max_shift.total_seconds()) if fleet.max_shift is not None else ends - starts
     capacity = [fleet.max_stops_per_bus] if fleet.max_stops_per_bus is not None else []
-    vehicle_types = [VehicleType(num_available=fleet.buses_per_day, capacity=capacity, tw_early=starts, tw_late=ends,
-                                 shift_duration=shift, profile=d, name=day.isoformat())
-                     for d, day in enumerate(dates)]
+    vehicle_types = [VehicleType(num_available=fleet.buses_on(dates[d]), capacity=capacity, tw_early=starts,
+                                 tw_late=ends, shift_duration=shift, profile=p, name=dates[d].isoformat())
+                     for p, d in enumerate(vehicle_days)]
     durations: list[Any] = []  # PyVRP's stubs type matrices as ndarray[int]
-    for d in range(len(dates)):
+    for d in vehicle_days:
         banned = [n + 1 for n, c in enumerate(copies) if d not in c.days]
         matrix = base.copy()
         matrix[banned, :] = FORBIDDEN_SECONDS
         matrix[:, banned] = FORBIDDEN_SECONDS
         np.fill_diagonal(matrix, 0)
         durations.append(matrix)
-    return ProblemData(locations, clients, [Depot(location=0)], vehicle_types, [cast(Any, base)] * len(dates),
-                       durations)
+    return ProblemData(locations, clients, [Depot(location=0)], vehicle_types,
+                       [cast(Any, base)] * len(vehicle_days), durations)
 
 
 def plan_routes(campaign: Campaign, *, budget_s: float = 30.0, seed: int = 0, max_iterations: int | None = None,
@@ -216,7 +243,7 @@ def _plan(campaign: Campaign, model: RoutingModel, best: Solution | None, iterat
     if best is not None:
         for route in best.routes():
             first = route.schedule()[1].idx if len(route) else 0
-            routes.append((route.vehicle_type(), route.start_time(), first, route))
+            routes.append((model.vehicle_days[route.vehicle_type()], route.start_time(), first, route))
     routes.sort(key=lambda r: r[:3])
     served = {c: 0 for c in range(len(model.copies))}
     stop_times: list[tuple[int, int, list[tuple[int, int, int, int]]]] = []
