@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, Router
+from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
@@ -38,6 +39,7 @@ from fairs.services import passwords, waitlist
 from fairs.services.context import SYSTEM_CLOCK, Clock
 from fairs.services.queue import JobQueue, open_queue
 from fairs.settings import Settings
+from fairs.web.errors import page_aware
 from fairs.web.pages import PAGES
 
 log = logging.getLogger("fairs")
@@ -83,7 +85,7 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
         ],
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock, "queue": queue}),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=page_aware(EXCEPTION_HANDLERS),
         middleware=[DefineMiddleware(TokenMiddleware, exclude=["^/static"])],
         cors_config=CORSConfig(allow_origins=[settings.public_base_url], allow_headers=["Authorization",
                                "Content-Type", "Idempotency-Key"]),
@@ -99,6 +101,9 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
                 "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}),
             security=[{"BearerToken": []}],
         ),
+        # Pages and files travel gzipped (a cheap phone on a slow connection); progress streams
+        # do not (compression would hold their events back).
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6, exclude=[r"/progress$"]),
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )

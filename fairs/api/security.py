@@ -21,6 +21,8 @@ from fairs.services.accounts import actor_by_id
 from fairs.services.context import Actor
 
 AnyRequest = Request[Any, Any, Any]
+SESSION_COOKIE = "fairs_session"
+"""The pages' sign-in cookie (fairs/web/view.py sets it)."""
 TOKEN_LIFETIME = timedelta(hours=12)
 ALGORITHM = "HS256"
 
@@ -38,20 +40,38 @@ class TokenMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
         if not header:
-            return AuthenticationResult(user=None, auth=None)
+            return await self._page_session(connection)
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException("the Authorization header must be 'Bearer <token>'")
-        secret = connection.app.state.settings.secret_key
-        try:
-            claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
-            account_id = int(claims["sub"])
-        except (jwt.PyJWTError, ValueError):
-            raise NotAuthorizedException("the token is invalid or has expired; sign in again") from None
-        actor = await actor_by_id(account_id)
-        if actor is None:
-            raise NotAuthorizedException("the account no longer exists or is disabled")
+        actor = await actor_of_token(token, connection.app.state.settings.secret_key)
         return AuthenticationResult(user=actor, auth=token)
+
+    async def _page_session(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        """Pages (``opt={"page": True}``) also take the session cookie; a stale one makes the
+        visit anonymous (the page then asks to sign in) instead of failing. The API never
+        reads the cookie, so no cookie can call it on someone's behalf (no CSRF there)."""
+        handler = connection.scope.get("route_handler")
+        token = connection.cookies.get(SESSION_COOKIE) if handler is not None and handler.opt.get("page") else None
+        if not token:
+            return AuthenticationResult(user=None, auth=None)
+        try:
+            actor = await actor_of_token(token, connection.app.state.settings.secret_key)
+        except NotAuthorizedException:
+            return AuthenticationResult(user=None, auth=None)
+        return AuthenticationResult(user=actor, auth=token)
+
+
+async def actor_of_token(token: str, secret: str) -> Actor:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
+        account_id = int(claims["sub"])
+    except (jwt.PyJWTError, ValueError):
+        raise NotAuthorizedException("the token is invalid or has expired; sign in again") from None
+    actor = await actor_by_id(account_id)
+    if actor is None:
+        raise NotAuthorizedException("the account no longer exists or is disabled")
+    return actor
 
 
 def public(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

@@ -90,7 +90,7 @@ async def manifest(actor: Actor, plan_id: int, day: str | None, language: str) -
     days = it.manifest_rows(_only(stored, _day(day)), stored.crews, enterprise_names=names,
                             village_names=_village_names(tour), staff_of=staff, seats=tour.campaign.fleet.seats)
     en = language == "en"
-    return {"plan": plan, "days": days, "en": en, "campaign": tour.setup.get("campaign_name", ""),
+    return {"plan": plan, "days": days, "campaign": tour.setup.get("campaign_name", ""),
             "depot": " ".join(p for p in (tour.setup["depot_name"], tour.setup["depot_address"]) if p),
             "day_heading": lambda d: it.day_heading(d, "en" if en else "zh", year=True),
             "bus_label": lambda b: it.bus_label(b, "en" if en else "zh")}

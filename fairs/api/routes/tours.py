@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, Template
 
@@ -29,6 +29,7 @@ from fairs.api.streams import progress_events
 from fairs.api.uploads import csv_text
 from fairs.core.errors import InvalidInput
 from fairs.services import tour_plans, tour_views, tours
+from fairs.web.view import page
 
 Day = Annotated[str | None, QueryParameter(pattern=r"^\d{4}-\d{2}-\d{2}$", description="One day (YYYY-MM-DD).")]
 Language = Annotated[Literal["zh", "en"], QueryParameter(description="zh (default) or en")]
@@ -197,10 +198,10 @@ class TourController(Controller):
 
     @get("/tour-plans/{plan_id:int}/manifest", guards=[organizer], media_type="text/html",
          description="The printable bus manifest of a day (or all days): departure, stops, riders and seats.")
-    async def manifest(self, request: Request, plan_id: FromPath[int], day: Day = None,  # type: ignore[type-arg]
+    async def manifest(self, request: AnyRequest, plan_id: FromPath[int], day: Day = None,
                        lang: Language = "zh") -> Template:
         context = await tour_views.manifest(actor_of(request), plan_id, day, lang)
-        return Template(template_name="tour_manifest.html", context=context)
+        return page(request, "tours/manifest.html", **context)
 
 
 def _estimate(estimate: object | None) -> dict[str, dict[str, int]]:
