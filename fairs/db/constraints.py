@@ -325,3 +325,34 @@ TOURS = RuleSet(
     ),
     replacing=True,
 )
+
+
+OUTCOMES = RuleSet(
+    checks=(
+        CheckRule("interview_slot", "interview_outcome",
+                  _one_of("outcome", "", "no_show", "attended", "offer", "hired")),
+        CheckRule("interview_slot", "interview_hire_has_position",
+                  "{row}outcome <> 'hired' OR ({row}hired_position IS NOT NULL AND {row}start_date IS NOT NULL)"),
+        CheckRule("follow_up", "follow_up_kind",
+                  _one_of("kind", "retention_1m", "retention_3m", "retention_6m", "no_offer")),
+        CheckRule("follow_up", "follow_up_status", _one_of("status", "open", "done")),
+        CheckRule("follow_up", "follow_up_subject",
+                  "({row}interview IS NOT NULL) <> ({row}registration IS NOT NULL)"),
+        CheckRule("walk_in", "walk_in_status", _one_of("status", "waiting", "called", "served", "left")),
+        CheckRule("walk_in", "walk_in_number", "{row}number >= 1"),
+    ),
+    unique_indexes=(
+        UniqueIndex("follow_up", "follow_up_once_per_interview", ("interview", "kind"), "interview IS NOT NULL"),
+        UniqueIndex("follow_up", "follow_up_once_per_registration", ("registration", "kind"),
+                    "registration IS NOT NULL"),
+        UniqueIndex("walk_in", "walk_in_number_once", ("event", "organization", "number")),
+    ),
+    indexes=(
+        ("follow_up", "follow_up_by_station", ("station", "status", "due_on")),
+        ("contact_read", "contact_read_by_attendee", ("attendee", "at")),
+        ("contact_read", "contact_read_by_organization", ("organization", "at")),
+        ("walk_in", "walk_in_queue", ("event", "organization", "status", "number")),
+        ("interview_slot", "interview_by_outcome", ("event", "outcome")),
+        ("registration", "registration_by_event_status", ("event", "status")),
+    ),
+)

@@ -14,16 +14,17 @@ from fairs.db.constraints import (
     FOUNDATION,
     INTERVIEW_NO_OVERLAP,
     MATCHING,
+    OUTCOMES,
     TOURS,
     TRAINING,
     WAITLISTS,
 )
 
 CHECKS = (FOUNDATION.checks + BOOTHS.checks + WAITLISTS.checks + MATCHING.checks + CALENDAR.checks
-          + TRAINING.checks + TOURS.checks)
+          + TRAINING.checks + TOURS.checks + OUTCOMES.checks)
 UNIQUE_INDEXES = (FOUNDATION.unique_indexes + BOOTHS.unique_indexes + WAITLISTS.unique_indexes
                   + MATCHING.unique_indexes + CALENDAR.unique_indexes + TRAINING.unique_indexes
-                  + TOURS.unique_indexes)
+                  + TOURS.unique_indexes + OUTCOMES.unique_indexes)
 
 _MESSAGES = {
     "booth_reserved_once_per_event": ("booth", "this booth is already held or reserved for the event"),

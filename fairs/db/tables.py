@@ -82,6 +82,9 @@ class Attendee(Table, tablename="attendee"):
     consent_version = Varchar(length=32)
     consent_at = Timestamptz()
     created_at = Timestamptz()
+    anonymised_at = Timestamptz(null=True, default=None)
+    """Set when the person was deleted at their request or after the retention period: every
+    personal field is blanked; area, skills, industries and groups stay for the statistics."""
 
 
 class Account(Table, tablename="account"):
@@ -326,6 +329,14 @@ class InterviewSlot(Table, tablename="interview_slot"):
     fit_parts = JSON(default="{}")
     """The score's parts when the pair was made (skills, industry_wish, commute, conditions,
     own_ranking): why this pairing."""
+    outcome = Varchar(length=12, default="")
+    """What happened, as the employer marks it: ``no_show``, ``attended``, ``offer``, ``hired``
+    (empty: not marked yet)."""
+    hired_position = ForeignKey(Position, null=True, on_delete=OnDelete.restrict)
+    start_date = Varchar(length=10, null=True, default=None)
+    """The first working day of a hire (ISO date)."""
+    outcome_at = Timestamptz(null=True, default=None)
+    outcome_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz()
 
 
@@ -561,6 +572,51 @@ class TourRide(Table, tablename="tour_ride"):
     updated_at = Timestamptz()
 
 
+class FollowUp(Table, tablename="follow_up"):
+    """A call the staff of the person's service station owe them: for a hire, whether they are
+    still employed 1, 3 and 6 months after starting (``retention_1m`` …); for someone who came
+    and got no offer, help with what next (``no_offer``: next fairs, training)."""
+
+    attendee = ForeignKey(Attendee, on_delete=OnDelete.restrict)
+    interview = ForeignKey(InterviewSlot, null=True, on_delete=OnDelete.restrict)
+    registration = ForeignKey(Registration, null=True, on_delete=OnDelete.restrict)
+    kind = Varchar(length=16)
+    due_on = Varchar(length=10)
+    station = ForeignKey(ServiceStation, null=True, on_delete=OnDelete.set_null)
+    status = Varchar(length=8, default="open")
+    answer = Varchar(length=16, default="")
+    note = Text(default="")
+    done_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    done_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class ContactRead(Table, tablename="contact_read"):
+    """An employer's account saw an attendee's full phone number (kept for the organizers)."""
+
+    account = ForeignKey(Account, on_delete=OnDelete.cascade)
+    organization = ForeignKey(Organization, on_delete=OnDelete.cascade)
+    attendee = ForeignKey(Attendee, on_delete=OnDelete.cascade)
+    interview = ForeignKey(InterviewSlot, null=True, on_delete=OnDelete.set_null)
+    via = Varchar(length=60)
+    at = Timestamptz()
+
+
+class WalkIn(Table, tablename="walk_in"):
+    """A queue number at a busy booth for someone without an interview slot."""
+
+    event = ForeignKey(Event, on_delete=OnDelete.restrict)
+    organization = ForeignKey(Organization, on_delete=OnDelete.restrict)
+    attendee = ForeignKey(Attendee, null=True, on_delete=OnDelete.set_null)
+    name = Varchar(length=100, default="")
+    phone = Varchar(length=11, default="")
+    number = Integer()
+    status = Varchar(length=8, default="waiting")
+    notified_at = Timestamptz(null=True, default=None)
+    called_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
 TABLES: list[type[Table]] = [  # in dependency order: a table only points at tables above it
     Area,
     ServiceStation,
@@ -593,6 +649,9 @@ TABLES: list[type[Table]] = [  # in dependency order: a table only points at tab
     TourStop,
     TourRider,
     TourRide,
+    FollowUp,
+    ContactRead,
+    WalkIn,
     CalendarItem,
     Outbox,
     CalendarFeed,
