@@ -36,6 +36,8 @@ class Settings:
     log_level: str = "INFO"
     db_pool_size: int = 10
     booth_hold_minutes: int = 15
+    retention_days: int = 1095
+    """People idle this long are anonymised; old messages and logs deleted (data_rights)."""
     base_url: str = ""
     organizer_mailbox: str = "fairs-noreply@example.org"
     password_hash_cost: str = "standard"
@@ -130,6 +132,7 @@ class Settings:
             log_level=log_level,
             db_pool_size=_integer(get("DB_POOL_SIZE", "10"), "FAIRS_DB_POOL_SIZE", 1, 500),
             booth_hold_minutes=_integer(get("BOOTH_HOLD_MINUTES", "15"), "FAIRS_BOOTH_HOLD_MINUTES", 1, 1440),
+            retention_days=_integer(get("RETENTION_DAYS", "1095"), "FAIRS_RETENTION_DAYS", 30, 36500),
             base_url=get("BASE_URL", "").rstrip("/"),
             organizer_mailbox=organizer_mailbox,
             password_hash_cost=cost,

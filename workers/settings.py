@@ -16,7 +16,7 @@ from arq import Retry, cron
 from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.db.engine import open_pool
 from fairs.db.migrate import pending_migrations
-from fairs.services import allocation, booths, matching, outbox, tour_plans, waitlist
+from fairs.services import allocation, booths, data_rights, matching, outbox, outcomes, tour_plans, waitlist
 from fairs.services.context import SYSTEM_CLOCK
 from fairs.services.delivery import senders_from
 from fairs.services.progress import reporter
@@ -97,6 +97,17 @@ async def requeue_stale_tour_plans(ctx: dict[str, Any]) -> list[int]:
     return await tour_plans.requeue_stale_plans(ArqQueue(ctx["redis"]), older_than)
 
 
+async def create_follow_ups(ctx: dict[str, Any]) -> int:
+    """Follow-up calls due within a week: hires at 1, 3 and 6 months, and people who came and
+    got no offer (fairs.services.outcomes)."""
+    return await outcomes.create_due_follow_ups(ctx["clock"], ctx["settings"].timezone)
+
+
+async def purge_expired_data(ctx: dict[str, Any]) -> dict[str, int]:
+    """Anonymise people idle longer than FAIRS_RETENTION_DAYS; delete old messages and logs."""
+    return await data_rights.purge_expired(timedelta(days=ctx["settings"].retention_days), ctx["clock"])
+
+
 async def deliver_outbox(ctx: dict[str, Any]) -> dict[str, int]:
     return await outbox.deliver_pending(ctx["sender"], ctx["clock"],
                                         organizer_mailbox=ctx["settings"].organizer_mailbox)
@@ -146,6 +157,8 @@ class WorkerSettings:
         cron(deliver_outbox, second={0, 30}, run_at_startup=True, unique=True),
         cron(requeue_stale_match_runs, second={15}, unique=True),
         cron(requeue_stale_tour_plans, minute=set(range(0, 60, 5)), second={20}, unique=True),
+        cron(create_follow_ups, hour={2}, minute={10}, second={0}, unique=True),
+        cron(purge_expired_data, hour={3}, minute={20}, second={0}, unique=True),
         cron(release_expired_holds, second={5, 35}, unique=True),
         cron(close_application_windows, second={25}, unique=True),
         cron(expire_seat_offers, second={45}, unique=True),

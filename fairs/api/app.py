@@ -29,6 +29,7 @@ from fairs.api.routes.feeds import CalendarFeedController
 from fairs.api.routes.floorplans import FloorPlanController
 from fairs.api.routes.health import healthz, readyz
 from fairs.api.routes.matching import MatchingController
+from fairs.api.routes.outcomes import OutcomeController
 from fairs.api.routes.overrides import OverrideController
 from fairs.api.routes.setup import SetupController
 from fairs.api.routes.tours import TourController
@@ -80,7 +81,7 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
             healthz, readyz, AccountController, AreaController, SetupController, EmployerController,
             AttendanceController, BoothController, FloorPlanController, MatchingController,
             OverrideController, CalendarFeedController,
-            TrainingController, TourController,
+            TrainingController, TourController, OutcomeController,
             *PAGES, create_static_files_router(path="/static", directories=[WEB / "static"], guards=[public]),
         ],
         lifespan=[lifespan],

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fairs.core import states
 from fairs.core.errors import NotFound
-from fairs.db.tables import CalendarItem, Event, InterviewSlot
+from fairs.db.tables import CalendarItem, ContactRead, Event, InterviewSlot
 from fairs.db.transactions import write_transaction
 from fairs.services import scope
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
@@ -55,19 +55,37 @@ def _shown(actor: Actor, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-async def interview_view(actor: Actor, interview_id: int) -> dict[str, Any]:
+async def interview_view(actor: Actor, interview_id: int, via: str = "interview") -> dict[str, Any]:
     row = await _scoped(actor, InterviewSlot.select(*_COLUMNS).where(InterviewSlot.id == interview_id)).first()
     if row is None:
         raise NotFound("no such interview", field="interview_id")
-    return _shown(actor, row)
+    shown = _shown(actor, row)
+    await _log_contact_reads(actor, [shown], via)
+    return shown
 
 
-async def list_interviews(actor: Actor, event_id: int | None = None) -> list[dict[str, Any]]:
+async def list_interviews(actor: Actor, event_id: int | None = None, via: str = "interviews") -> list[dict[str, Any]]:
     query = _scoped(actor, InterviewSlot.select(*_COLUMNS)).order_by(InterviewSlot.starts_at).order_by(
         InterviewSlot.id)
     if event_id is not None:
         query = query.where(InterviewSlot.event == event_id)
-    return [_shown(actor, row) for row in await query]
+    rows = [_shown(actor, row) for row in await query]
+    await _log_contact_reads(actor, rows, via)
+    return rows
+
+
+async def _log_contact_reads(actor: Actor, rows: list[dict[str, Any]], via: str) -> None:
+    """Every time an employer's account is shown an attendee's full phone number, a row for the
+    organizers (one insert for the whole list)."""
+    if actor.role != "employer" or actor.organization_id is None:
+        return
+    now = SYSTEM_CLOCK.now()
+    reads = [ContactRead(account=actor.account_id, organization=actor.organization_id, attendee=row["attendee"],
+                         interview=row["id"], via=via[:60], at=now)
+             for row in rows if row["status"] == "accepted"]
+    if reads:
+        async with write_transaction():
+            await ContactRead.insert(*reads)
 
 
 async def respond(actor: Actor, interview_id: int, answer: str, clock: Clock = SYSTEM_CLOCK,

@@ -68,6 +68,16 @@ from fairs.api.schemas.matching import (
     UnmatchedAttendeeOut,
     UnmatchedOut,
 )
+from fairs.api.schemas.outcomes import (
+    ContactReadOut,
+    FollowUpAnswerIn,
+    FollowUpOut,
+    OutcomeIn,
+    OutcomeOut,
+    ReportOut,
+    ReportRowOut,
+    VillageCoverageOut,
+)
 from fairs.api.schemas.people import (
     AccountIn,
     AccountOut,
@@ -108,6 +118,14 @@ from fairs.api.schemas.tours import (
 )
 
 __all__ = [
+    "ContactReadOut",
+    "FollowUpAnswerIn",
+    "FollowUpOut",
+    "OutcomeIn",
+    "OutcomeOut",
+    "ReportOut",
+    "ReportRowOut",
+    "VillageCoverageOut",
     "BusDay",
     "LabourEstimate",
     "TourBusDayOut",

@@ -1,0 +1,91 @@
+"""What the fairs achieved: interview outcomes, follow-up calls, campaign reports (JSON, CSV,
+XLSX), and a person's data rights (export, deletion; organizers see employers' contact reads)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Controller, Response, delete, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from fairs.api.schemas import (
+    ContactReadOut,
+    FollowUpAnswerIn,
+    FollowUpOut,
+    OutcomeIn,
+    OutcomeOut,
+    ReportOut,
+    convert,
+)
+from fairs.api.security import AnyRequest, actor_of, attendee, organizer, role
+from fairs.services import data_rights, outcomes, reports
+
+By = Annotated[Literal["campaign", "event", "village", "employer", "industry", "priority_group"],
+               QueryParameter(description="Rows by campaign, event, the people's home village, employer, "
+                                          "industry or priority group.")]
+
+
+class OutcomeController(Controller):
+    tags = ["outcomes and reports"]
+
+    @post("/interviews/{interview_id:int}/outcome", guards=[role("employer", "organizer")], status_code=200,
+          description="Mark what happened: no_show, attended, offer, hired (a hire names the position and the first "
+                      "working day). Only once the interview has begun; a later mark corrects an earlier one.")
+    async def mark(self, request: AnyRequest, interview_id: FromPath[int], data: JSONBody[OutcomeIn]) -> OutcomeOut:
+        row = await outcomes.mark_outcome(actor_of(request), interview_id, data.outcome, data.hired_position_id,
+                                          data.start_date, request.app.state.clock)
+        return convert(row, OutcomeOut)
+
+    @get("/follow-ups", guards=[role("staff", "organizer")],
+         description="Follow-up calls: a staff member's station's, an organizer's area's. Open ones by default.")
+    async def follow_ups(self, request: AnyRequest,
+                         status: Annotated[Literal["open", "done", "all"], QueryParameter()] = "open"
+                         ) -> list[FollowUpOut]:
+        return [convert(r, FollowUpOut) for r in await outcomes.list_follow_ups(actor_of(request), status)]
+
+    @post("/follow-ups/{follow_up_id:int}/answer", guards=[role("staff", "organizer")], status_code=200)
+    async def answer(self, request: AnyRequest, follow_up_id: FromPath[int],
+                     data: JSONBody[FollowUpAnswerIn]) -> FollowUpOut:
+        row = await outcomes.record_answer(actor_of(request), follow_up_id, data.answer, data.note,
+                                           request.app.state.clock)
+        return convert(row, FollowUpOut)
+
+    @get("/campaigns/{campaign_id:int}/report", guards=[organizer],
+         description="The funnel (registrations → attended → interviewed → offers → hires → still employed at 1, 3 "
+                     "and 6 months), with the priority-group count at each stage, by the dimension asked for; and, "
+                     "for a village tour, the share of its villages that got a stop.")
+    async def report(self, request: AnyRequest, campaign_id: FromPath[int], by: By = "event") -> ReportOut:
+        return convert(await reports.campaign_report(actor_of(request), campaign_id, by), ReportOut)
+
+    @get("/campaigns/{campaign_id:int}/report.csv", guards=[organizer], media_type="text/csv")
+    async def report_csv(self, request: AnyRequest, campaign_id: FromPath[int], by: By = "event") -> Response[str]:
+        report = await reports.campaign_report(actor_of(request), campaign_id, by)
+        return Response(reports.report_csv(report), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-{by}.csv"'})
+
+    @get("/campaigns/{campaign_id:int}/report.xlsx", guards=[organizer],
+         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    async def report_xlsx(self, request: AnyRequest, campaign_id: FromPath[int], by: By = "event"
+                          ) -> Response[bytes]:
+        report = await reports.campaign_report(actor_of(request), campaign_id, by)
+        return Response(reports.report_xlsx(report),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}-{by}.xlsx"'})
+
+    @get("/me/data", guards=[attendee], description="Everything held about me (PIPL), as one JSON document.")
+    async def my_data(self, request: AnyRequest) -> dict[str, object]:
+        return await data_rights.export_mine(actor_of(request))
+
+    @delete("/me", guards=[attendee], status_code=204,
+            description="Delete me: I am anonymised at once (the counts keep me, nothing names me) and signed out.")
+    async def delete_me(self, request: AnyRequest) -> None:
+        await data_rights.delete_mine(actor_of(request), request.app.state.clock)
+
+    @get("/contact-reads", guards=[organizer],
+         description="Every time an employer account was shown the full phone number of a person of my area.")
+    async def contact_reads(self, request: AnyRequest,
+                            attendee_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+                            organization_id: Annotated[int | None, QueryParameter(ge=1)] = None
+                            ) -> list[ContactReadOut]:
+        rows = await data_rights.contact_reads(actor_of(request), attendee_id, organization_id)
+        return [convert(r, ContactReadOut) for r in rows]

@@ -1,0 +1,106 @@
+"""Outcomes, follow-up calls, reports and data rights."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+from fairs.api.schemas.calendar import IsoDay
+from fairs.api.schemas.common import Id
+
+
+class OutcomeIn(Struct, forbid_unknown_fields=True):
+    outcome: Literal["no_show", "attended", "offer", "hired"]
+    hired_position_id: Id | None = None
+    """A hire: the position (of this employer)."""
+    start_date: IsoDay | None = None
+    """A hire: the first working day (YYYY-MM-DD)."""
+
+
+class OutcomeOut(Struct):
+    id: int
+    event: int
+    status: str
+    outcome: str
+    hired_position: int | None
+    start_date: str | None
+    organization: int
+    attendee: int
+
+
+class FollowUpOut(Struct):
+    id: int
+    kind: str
+    """retention_1m, retention_3m, retention_6m (a hire), no_offer (came, got no offer)"""
+    due_on: str
+    status: str
+    answer: str
+    note: str
+    attendee: int
+    attendee_name: str
+    attendee_phone: str
+    interview: int | None
+    organization_name: str | None
+    position_title: str | None
+    start_date: str | None
+    registration: int | None
+    event_title: str | None
+    station: int | None
+    done_at: datetime | None
+
+
+class FollowUpAnswerIn(Struct, forbid_unknown_fields=True):
+    answer: Annotated[str, Meta(min_length=1, max_length=16)]
+    """retention: still_employed, left, unreachable; no_offer: found_work, referred_fair,
+    referred_training, not_looking, unreachable"""
+    note: Annotated[str, Meta(max_length=2000)] = ""
+
+
+class ReportRowOut(Struct):
+    key: int | str | None
+    label: str
+    registrations: int
+    attended: int
+    interviewed: int
+    offers: int
+    hires: int
+    retained_1m: int
+    retained_3m: int
+    retained_6m: int
+    priority_registrations: int
+    priority_attended: int
+    priority_interviewed: int
+    priority_offers: int
+    priority_hires: int
+    priority_retained_1m: int
+    priority_retained_3m: int
+    priority_retained_6m: int
+
+
+class VillageCoverageOut(Struct):
+    villages: int
+    covered: int
+    share: float
+    uncovered: list[str]
+
+
+class ReportOut(Struct):
+    campaign: dict[str, object]
+    by: str
+    stages: list[str]
+    rows: list[ReportRowOut]
+    totals: ReportRowOut
+    village_coverage: VillageCoverageOut | None
+
+
+class ContactReadOut(Struct):
+    id: int
+    at: datetime
+    via: str
+    attendee: int
+    organization: int
+    organization_name: str
+    account: str
+    interview: int | None
