@@ -9,16 +9,20 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from fairs.api.schemas import (
+    BoothListOut,
     ContactReadOut,
     FollowUpAnswerIn,
     FollowUpOut,
     OutcomeIn,
     OutcomeOut,
     ReportOut,
+    WalkInDoneIn,
+    WalkInIn,
+    WalkInOut,
     convert,
 )
-from fairs.api.security import AnyRequest, actor_of, attendee, organizer, role
-from fairs.services import data_rights, outcomes, reports
+from fairs.api.security import AnyRequest, actor_of, attendee, employer, organizer, role
+from fairs.services import data_rights, outcomes, reports, walk_ins
 
 By = Annotated[Literal["campaign", "event", "village", "employer", "industry", "priority_group"],
                QueryParameter(description="Rows by campaign, event, the people's home village, employer, "
@@ -89,3 +93,29 @@ class OutcomeController(Controller):
                             ) -> list[ContactReadOut]:
         rows = await data_rights.contact_reads(actor_of(request), attendee_id, organization_id)
         return [convert(r, ContactReadOut) for r in rows]
+
+    @post("/events/{event_id:int}/walk-ins", guards=[role("attendee", "staff", "organizer")], status_code=201,
+          description="Take a queue number at an employer's booth (an attendee for themselves; desk staff for someone, "
+                      "with name and phone). Asking again gives the number already held.")
+    async def take_number(self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[WalkInIn]
+                          ) -> WalkInOut:
+        row = await walk_ins.take_number(actor_of(request), event_id, data.organization_id, data.name, data.phone,
+                                         request.app.state.clock)
+        return convert(row, WalkInOut)
+
+    @get("/events/{event_id:int}/booth-list", guards=[employer],
+         description="My day at the fair: booked interviews and walk-in numbers in one list.")
+    async def booth_list(self, request: AnyRequest, event_id: FromPath[int]) -> BoothListOut:
+        return convert(await walk_ins.booth_list(actor_of(request), event_id), BoothListOut)
+
+    @post("/events/{event_id:int}/walk-ins/call-next", guards=[employer], status_code=200,
+          description="Call the next number; the next few waiting get a text to come back to the booth. "
+                      "Null when nobody is waiting.")
+    async def call_next(self, request: AnyRequest, event_id: FromPath[int]) -> WalkInOut | None:
+        row = await walk_ins.call_next(actor_of(request), event_id, request.app.state.clock)
+        return None if row is None else convert(row, WalkInOut)
+
+    @post("/walk-ins/{walk_in_id:int}/done", guards=[employer], status_code=200)
+    async def done(self, request: AnyRequest, walk_in_id: FromPath[int], data: JSONBody[WalkInDoneIn]) -> WalkInOut:
+        return convert(await walk_ins.finish(actor_of(request), walk_in_id, data.status, request.app.state.clock),
+                       WalkInOut)

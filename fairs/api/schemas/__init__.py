@@ -69,6 +69,8 @@ from fairs.api.schemas.matching import (
     UnmatchedOut,
 )
 from fairs.api.schemas.outcomes import (
+    BoothListOut,
+    BoothListRowOut,
     ContactReadOut,
     FollowUpAnswerIn,
     FollowUpOut,
@@ -77,6 +79,9 @@ from fairs.api.schemas.outcomes import (
     ReportOut,
     ReportRowOut,
     VillageCoverageOut,
+    WalkInDoneIn,
+    WalkInIn,
+    WalkInOut,
 )
 from fairs.api.schemas.people import (
     AccountIn,
@@ -118,6 +123,11 @@ from fairs.api.schemas.tours import (
 )
 
 __all__ = [
+    "BoothListOut",
+    "BoothListRowOut",
+    "WalkInDoneIn",
+    "WalkInIn",
+    "WalkInOut",
     "ContactReadOut",
     "FollowUpAnswerIn",
     "FollowUpOut",

@@ -104,3 +104,44 @@ class ContactReadOut(Struct):
     organization_name: str
     account: str
     interview: int | None
+
+
+class WalkInIn(Struct, forbid_unknown_fields=True):
+    organization_id: Id
+    """The employer whose booth the queue is at."""
+    name: Annotated[str, Meta(max_length=100)] = ""
+    phone: Annotated[str, Meta(max_length=20)] = ""
+    """Desk staff taking a number for someone: their name, and a mobile for the text."""
+
+
+class WalkInOut(Struct):
+    id: int
+    event: int
+    organization: int
+    organization_name: str
+    number: int
+    status: str
+    """waiting, called, served, left"""
+    ahead: int
+    """Waiting numbers before this one."""
+    created_at: datetime
+
+
+class WalkInDoneIn(Struct, forbid_unknown_fields=True):
+    status: Literal["served", "left"]
+
+
+class BoothListRowOut(Struct):
+    kind: Literal["interview", "walk_in"]
+    id: int
+    at: datetime
+    name: str
+    status: str
+    position: str | None
+    number: int | None
+
+
+class BoothListOut(Struct):
+    event_id: int
+    waiting: int
+    rows: list[BoothListRowOut]
