@@ -64,7 +64,7 @@ messages: $(STAMP)
 	cd fairs/web && for part in $(PARTS); do \
 	  [ -e pages/$$part.py ] || continue; \
 	  ../../$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ --no-location --sort-output -o locale/$$part.pot \
-	    pages/$$part.py $$( [ -d templates/$$part ] && echo templates/$$part ) \
+	    pages/$$part.py $$(ls pages/$${part}_*.py 2>/dev/null) $$( [ -d templates/$$part ] && echo templates/$$part ) \
 	  && if [ -e locale/en/LC_MESSAGES/$$part.po ]; then \
 	    ../../$(BIN)/pybabel update -i locale/$$part.pot -d locale -l en -D $$part --no-fuzzy-matching; \
 	  else ../../$(BIN)/pybabel init -i locale/$$part.pot -d locale -l en -D $$part --no-wrap; fi; \

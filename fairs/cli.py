@@ -126,9 +126,15 @@ def serve(args: argparse.Namespace) -> None:
     _, embedded = _redis_url(settings)
     import uvicorn
 
+    from fairs.observe.metrics import reset_multiprocess_dir
+
+    reset_multiprocess_dir()  # PROMETHEUS_MULTIPROC_DIR (--workers N): forget the last run's values
     try:
+        # uvicorn applies our logging dictionary in each worker process; its own access line is
+        # replaced by ours (route template, no client address, no query: fairs.observe.http)
         uvicorn.run("fairs.asgi:app", host=settings.host, port=settings.port, workers=args.workers,
-                    log_level=settings.log_level.lower(), proxy_headers=True)
+                    log_level=settings.log_level.lower(), proxy_headers=True, log_config=settings.logging_config(),
+                    access_log=False)
     finally:
         if embedded is not None and args.own_redis:
             embedded.close()
@@ -138,12 +144,15 @@ def worker(args: argparse.Namespace) -> None:
     settings = _settings()
     settings.configure_logging()
     url, embedded = _redis_url(settings)
-    from arq.worker import check_health, run_worker
+    # the worker keeps its metrics in its own registry (FAIRS_WORKER_METRICS_PORT), never in the
+    # API's multiprocess folder: the API empties that folder when it starts
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    from arq.worker import async_check_health, run_worker
 
     from workers.settings import WorkerSettings, health_check_key, worker_settings
 
-    if args.check:
-        raise SystemExit(check_health(worker_settings(url)["redis_settings"], health_check_key()))
+    if args.check:  # arq's check_health takes a settings class; ours are keyword arguments
+        raise SystemExit(asyncio.run(async_check_health(worker_settings(url)["redis_settings"], health_check_key())))
     try:
         run_worker(WorkerSettings, **worker_settings(url))  # type: ignore[arg-type]
     finally:

@@ -6,7 +6,6 @@ message is one line naming the variable; the CLI prints it and exits with status
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import zoneinfo
@@ -34,9 +33,16 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+    log_format: str = "text"
+    """``FAIRS_LOG_FORMAT``: ``json`` (one object per line; the default in production) or ``text``."""
+    worker_metrics_port: int = 0
+    """``FAIRS_WORKER_METRICS_PORT``: the arq worker serves its job metrics there (0: not at all)."""
     db_pool_size: int = 10
     booth_hold_minutes: int = 15
     retention_days: int = 1095
+    allowed_hosts: tuple[str, ...] = ("*",)
+    """Host names the API answers to (``FAIRS_ALLOWED_HOSTS``, comma-separated; ``*.example.org``
+    for subdomains); ``*``: any (development). Others get 400."""
     """People idle this long are anonymised; old messages and logs deleted (data_rights)."""
     base_url: str = ""
     organizer_mailbox: str = "fairs-noreply@example.org"
@@ -96,6 +102,9 @@ class Settings:
         log_level = get("LOG_LEVEL", "INFO").upper()
         if log_level not in LOG_LEVELS:
             raise SettingsError(f"FAIRS_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+        log_format = get("LOG_FORMAT", "json" if environment == "production" else "text").lower()
+        if log_format not in ("json", "text"):
+            raise SettingsError(f"FAIRS_LOG_FORMAT must be json or text, got {log_format!r}")
 
         secret_key = get("SECRET_KEY", "")
         if secret_key and len(secret_key) < 32:
@@ -130,9 +139,12 @@ class Settings:
             host=get("HOST", "127.0.0.1"),
             port=_integer(get("PORT", "8000"), "FAIRS_PORT", 1, 65535),
             log_level=log_level,
+            log_format=log_format,
+            worker_metrics_port=_integer(get("WORKER_METRICS_PORT", "0"), "FAIRS_WORKER_METRICS_PORT", 0, 65535),
             db_pool_size=_integer(get("DB_POOL_SIZE", "10"), "FAIRS_DB_POOL_SIZE", 1, 500),
             booth_hold_minutes=_integer(get("BOOTH_HOLD_MINUTES", "15"), "FAIRS_BOOTH_HOLD_MINUTES", 1, 1440),
             retention_days=_integer(get("RETENTION_DAYS", "1095"), "FAIRS_RETENTION_DAYS", 30, 36500),
+            allowed_hosts=tuple(h.strip() for h in get("ALLOWED_HOSTS", "*").split(",") if h.strip()) or ("*",),
             base_url=get("BASE_URL", "").rstrip("/"),
             organizer_mailbox=organizer_mailbox,
             password_hash_cost=cost,
@@ -171,10 +183,17 @@ class Settings:
         return _replace(self, secret_key=key)
 
     def configure_logging(self) -> None:
-        logging.basicConfig(
-            level=self.log_level,
-            format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        )
+        """One stderr handler: JSON or text lines, with the request id and the job, without
+        phone numbers or e-mail addresses (:mod:`fairs.observe.logs`)."""
+        from fairs.observe.logs import configure
+
+        configure(self.log_level, self.log_format)
+
+    def logging_config(self) -> dict[str, object]:
+        """The same as a ``dictConfig`` dictionary (uvicorn applies it in each worker process)."""
+        from fairs.observe.logs import logging_config
+
+        return logging_config(self.log_level, self.log_format)
 
 
 def _integer(raw: str, name: str, low: int, high: int) -> int:

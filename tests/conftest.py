@@ -186,6 +186,8 @@ def run_worker(redis_url: str, settings: Settings, clock: FrozenClock) -> Any:
     async def run() -> dict[str, int]:
         options = worker_settings(redis_url)
         startup = options.pop("on_startup")
+        for cron_job in options["cron_jobs"]:  # arq keeps when a cron job runs next on the (shared)
+            cron_job.next_run = None  # CronJob object: start each worker as a new process would
 
         async def on_startup(ctx: dict[str, Any]) -> None:
             await startup(ctx)

@@ -16,6 +16,7 @@ from arq import Retry, cron
 from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.db.engine import open_pool
 from fairs.db.migrate import pending_migrations
+from fairs.observe.jobs import observe_all
 from fairs.services import allocation, booths, data_rights, matching, outbox, outcomes, tour_plans, waitlist
 from fairs.services.context import SYSTEM_CLOCK
 from fairs.services.delivery import senders_from
@@ -39,6 +40,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         # Exit and let the supervisor restart us once `fairs migrate` has run.
         raise RuntimeError(f"the database lacks migrations {pending}; run `fairs migrate` first")
     ctx["settings"] = settings
+    _serve_metrics(settings.worker_metrics_port, settings.host)
     ctx["clock"] = SYSTEM_CLOCK
     ctx["sender"] = senders_from(settings)  # SMTP / SMS gateway when configured, else files under var/outbox
     waitlist.use_queue(ArqQueue(ctx["redis"]))
@@ -46,6 +48,19 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["owns_pool"] = engine.engine_type == "postgres" and engine.pool is None
     if ctx["owns_pool"]:
         await open_pool(engine, 1, settings.db_pool_size)
+
+
+_metrics_served = False
+
+
+def _serve_metrics(port: int, host: str) -> None:
+    """FAIRS_WORKER_METRICS_PORT: this worker's job metrics, for Prometheus (once per process)."""
+    global _metrics_served
+    if port and not _metrics_served:
+        from prometheus_client import start_http_server
+
+        start_http_server(port, addr=host)
+        _metrics_served = True
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -68,7 +83,7 @@ async def run_matching(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
             await matching.mark_failed(run_id, type(error).__name__, ctx["clock"])
             return {"failed": type(error).__name__}
         raise Retry(defer=ctx.get("job_try", 1) * 5) from error
-    await ctx["redis"].enqueue_job("deliver_outbox", _job_id=f"deliver-after-run-{run_id}")
+    await ArqQueue(ctx["redis"]).enqueue("deliver_outbox", job_id=f"deliver-after-run-{run_id}")
     return metrics
 
 
@@ -151,9 +166,11 @@ async def requeue_stale_match_runs(ctx: dict[str, Any]) -> list[int]:
 
 
 class WorkerSettings:
-    functions = [run_matching, run_tour_plan, deliver_outbox, run_allocation, expire_booth_offer, expire_seat_offer,
-                 *reminder_jobs.FUNCTIONS]
-    cron_jobs = [
+    # every job runs inside fairs.observe.jobs.observed: the enqueuing request's id and the job
+    # in its log records, its duration and outcome in the metrics
+    functions = observe_all([run_matching, run_tour_plan, deliver_outbox, run_allocation, expire_booth_offer,
+                             expire_seat_offer, *reminder_jobs.FUNCTIONS])
+    cron_jobs = observe_all([
         cron(deliver_outbox, second={0, 30}, run_at_startup=True, unique=True),
         cron(requeue_stale_match_runs, second={15}, unique=True),
         cron(requeue_stale_tour_plans, minute=set(range(0, 60, 5)), second={20}, unique=True),
@@ -163,7 +180,7 @@ class WorkerSettings:
         cron(close_application_windows, second={25}, unique=True),
         cron(expire_seat_offers, second={45}, unique=True),
         *reminder_jobs.CRON_JOBS,
-    ]
+    ])
     on_startup = startup
     on_shutdown = shutdown
     job_timeout = 900

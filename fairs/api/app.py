@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, Router
+from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
@@ -36,6 +37,7 @@ from fairs.api.routes.tours import TourController
 from fairs.api.routes.training import TrainingController
 from fairs.api.security import TokenMiddleware, public
 from fairs.db.engine import open_pool
+from fairs.observe.http import RequestContextMiddleware, before_send, metrics_endpoint
 from fairs.services import passwords, waitlist
 from fairs.services.context import SYSTEM_CLOCK, Clock
 from fairs.services.queue import JobQueue, open_queue
@@ -78,7 +80,8 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
 
     return Litestar(
         route_handlers=[
-            healthz, readyz, AccountController, AreaController, SetupController, EmployerController,
+            healthz, readyz, metrics_endpoint,
+            AccountController, AreaController, SetupController, EmployerController,
             AttendanceController, BoothController, FloorPlanController, MatchingController,
             OverrideController, CalendarFeedController,
             TrainingController, TourController, OutcomeController,
@@ -87,7 +90,11 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock, "queue": queue}),
         exception_handlers=page_aware(EXCEPTION_HANDLERS),
-        middleware=[DefineMiddleware(TokenMiddleware, exclude=["^/static"])],
+        # the request id first: it is bound while the token is read and the handler runs
+        middleware=[DefineMiddleware(RequestContextMiddleware),
+                    DefineMiddleware(TokenMiddleware, exclude=["^/static"])],
+        before_send=[before_send],  # X-Request-ID on every response, latency, the access line
+        logging_config=None,  # Litestar's default would replace the root handler: fairs.observe.logs configures it
         cors_config=CORSConfig(allow_origins=[settings.public_base_url], allow_headers=["Authorization",
                                "Content-Type", "Idempotency-Key"]),
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),
@@ -105,6 +112,8 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
         # Pages and files travel gzipped (a cheap phone on a slow connection); progress streams
         # do not (compression would hold their events back).
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6, exclude=[r"/progress$"]),
+        allowed_hosts=None if "*" in settings.allowed_hosts else AllowedHostsConfig(
+            allowed_hosts=list(settings.allowed_hosts)),
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )

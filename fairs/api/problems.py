@@ -10,14 +10,14 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from fairs.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from fairs.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests
 from fairs.db.integrity import as_conflict, is_busy, is_connection_lost, is_integrity_error
 
 log = logging.getLogger("fairs.api")
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://fairs.readthedocs.io/problems/"
-_STATUS = {InvalidInput: 422, Forbidden: 403, NotFound: 404, Conflict: 409}
+_STATUS = {InvalidInput: 422, Forbidden: 403, NotFound: 404, Conflict: 409, TooManyRequests: 429}
 _TITLES = {
     400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
     405: "Method not allowed", 409: "Conflict", 413: "Request too large", 415: "Unsupported media type",
@@ -43,7 +43,10 @@ def problem(status: int, detail: str, code: str, errors: list[dict[str, str]] | 
 def domain_error(request: Request[Any, Any, Any], error: DomainError) -> Response[dict[str, Any]]:
     status = next((s for cls, s in _STATUS.items() if isinstance(error, cls)), 400)
     errors = [{"field": p.field, "message": p.message} for p in error.problems]
-    return problem(status, error.detail, error.code, errors, request.url.path, **error.extra)
+    response = problem(status, error.detail, error.code, errors, request.url.path, **error.extra)
+    if "retry_after_seconds" in error.extra:
+        response.headers["Retry-After"] = str(error.extra["retry_after_seconds"])
+    return response
 
 
 _AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")

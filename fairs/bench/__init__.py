@@ -12,7 +12,9 @@ from fairs.bench.booths import bench_booths
 from fairs.bench.ics_feed import bench_ics
 from fairs.bench.itinerary import bench_itinerary
 from fairs.bench.matching import bench_matching_flow, bench_matching_greedy
+from fairs.bench.page_weight import bench_page_weight
 from fairs.bench.processes import bench_up_ready
+from fairs.bench.reports import bench_reports
 from fairs.bench.scopes import bench_area_registrations
 
 BENCHMARKS: dict[str, Callable[[int], dict[str, Any]]] = {
@@ -24,4 +26,6 @@ BENCHMARKS: dict[str, Callable[[int], dict[str, Any]]] = {
     "booths": bench_booths,
     "ics": bench_ics,
     "itinerary": bench_itinerary,
+    "reports": bench_reports,
+    "page-weight": bench_page_weight,
 }

@@ -48,3 +48,8 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """The request is valid but collides with the current state (taken, duplicate, wrong state)."""
+
+
+class TooManyRequests(DomainError):
+    """Too many attempts in a short time (sign-in, booth holds): try again after
+    ``extra["retry_after_seconds"]``."""

@@ -17,20 +17,28 @@ document's language first: ``空闲 Free`` for ``zh``, ``Free 空闲`` for ``en`
 
 All text comes from users and is escaped; characters XML cannot carry (control characters,
 lone surrogates) are dropped.
+
+Given ``links`` (booth code → address), the plan is interactive: each linked booth's group is
+wrapped in an ``<a href>`` (reachable by Tab) whose ``aria-label`` says its code, zone, state
+and features, and the root's role is ``group`` rather than ``img`` (an image's content is hidden
+from assistive technology, links and all). Without ``links`` the output is unchanged.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from fairs.core.errors import InvalidInput
+from fairs.core.svg import attr as _a
+from fairs.core.svg import clean as _clean
+from fairs.core.svg import num as _n
+from fairs.core.svg import text as _t
 
 BoothState = Literal["free", "held", "reserved", "blocked"]
 Language = Literal["zh", "en"]
@@ -87,8 +95,6 @@ MIN_CONTENT_WIDTH = 320.0  # user units; header and legend fonts are this / 26 a
 MIN_CODE_FONT = 6.0
 MAX_CODE_FONT = 28.0
 
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SPACE = re.compile(r"[\t\n\r]+")
 _EPS = 1e-9
 
 
@@ -118,23 +124,8 @@ class Plan:
 # --------------------------------------------------------------------------- helpers
 
 
-def _clean(text: str) -> str:
-    return _SPACE.sub(" ", _UNSAFE.sub("", text)).strip()
 
 
-def _t(text: str) -> str:
-    """Element text: cleaned and escaped."""
-    return escape(_clean(text))
-
-
-def _a(value: str) -> str:
-    """An attribute value, quoted: cleaned and escaped (quotes and newlines too)."""
-    return quoteattr(_clean(value))
-
-
-def _n(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def _em(char: str) -> float:
@@ -284,7 +275,13 @@ def _booth_title(booth: PlanBooth, language: Language) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _booth_svg(booth: PlanBooth, ox: float, oy: float, language: Language) -> str:
+def _booth_name(booth: PlanBooth, language: Language) -> str:
+    """The accessible name of a linked booth: its title, and whether it is the viewer's."""
+    name = _booth_title(booth, language)
+    return f"{name} · {_pair(('您的展位', 'your booth'), language)}" if booth.highlight else name
+
+
+def _booth_svg(booth: PlanBooth, ox: float, oy: float, language: Language, href: str | None = None) -> str:
     x = ox + booth.x_m * SCALE
     y = oy + booth.y_m * SCALE
     w = booth.width_m * SCALE
@@ -354,6 +351,9 @@ def _booth_svg(booth: PlanBooth, ox: float, oy: float, language: Language) -> st
             f' stroke="{HIGHLIGHT}" stroke-width="{_n(outline)}"/>'
         )
     out.append("</g>")
+    if href is not None:
+        out.insert(0, f"<a href={_a(href)} class=\"booth-link\" aria-label={_a(_booth_name(booth, language))}>")
+        out.append("</a>")
     return "".join(out)
 
 
@@ -377,8 +377,9 @@ def _legend_item(kind: str, key: str, x: float, y: float, font: float, fill: str
     )
 
 
-def render_svg(plan: Plan, language: Literal["zh", "en"] = "zh") -> str:
-    """The plan as a standalone SVG document (a ``str``; encode as UTF-8).
+def render_svg(plan: Plan, language: Literal["zh", "en"] = "zh", links: Mapping[str, str] | None = None) -> str:
+    """The plan as a standalone SVG document (a ``str``; encode as UTF-8). ``links``: booth
+    code → address, each linked booth a focusable link named by code, zone, state and features.
 
     Raises InvalidInput naming the field for a non-positive plan size, a booth outside the
     plan (touching the edges is fine), a duplicate or empty booth code, an unknown state.
@@ -459,7 +460,7 @@ def render_svg(plan: Plan, language: Literal["zh", "en"] = "zh") -> str:
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(view_w)} {_n(view_h)}" width="100%"'
-        f' preserveAspectRatio="xMidYMin meet" role="img" aria-labelledby="fp-title fp-desc"'
+        f' preserveAspectRatio="xMidYMin meet" role="{"group" if links else "img"}" aria-labelledby="fp-title fp-desc"'
         f' lang="{"zh-CN" if language == "zh" else "en"}" font-family={_a(FONT_FAMILY)}>',
         f'<title id="fp-title">{escape(full_title)}</title>',
         f'<desc id="fp-desc">{escape(desc)}</desc>',
@@ -473,7 +474,7 @@ def render_svg(plan: Plan, language: Literal["zh", "en"] = "zh") -> str:
         f' fill="#fafafa" stroke="#9e9e9e" stroke-width="{_n(_clamp(plan_w * 0.003, 1.0, 4.0))}"/>',
         '<g class="booths">',
     ]
-    parts.extend(_booth_svg(booth, ox, plan_top, language) for booth in plan.booths)
+    parts.extend(_booth_svg(booth, ox, plan_top, language, (links or {}).get(booth.code)) for booth in plan.booths)
     parts.append("</g>")
     parts.append(f'<g class="legend">{"".join(legend)}</g>')
     parts.append("</svg>")

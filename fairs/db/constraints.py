@@ -356,3 +356,10 @@ OUTCOMES = RuleSet(
         ("registration", "registration_by_event_status", ("event", "status")),
     ),
 )
+
+
+CHECK_INS = RuleSet(
+    checks=(),
+    unique_indexes=(),
+    indexes=(("registration", "registration_arrivals", ("event", "checked_in_at")),),
+)

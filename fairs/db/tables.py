@@ -208,6 +208,16 @@ class Registration(Table, tablename="registration"):
     """Employers the attendee would most like to meet at this event, best first."""
     available_blocks = Array(Integer(), null=True, default=None)
     """Indexes of the event's interview blocks the attendee can come to; none: all."""
+    checked_in_at = Timestamptz(null=True, default=None)
+    """When the person arrived (the desk's scan; an offline desk's scan time when it syncs)."""
+    checked_in_by = ForeignKey("Account", null=True, on_delete=OnDelete.set_null)
+    check_in_client_id = Varchar(length=100, default="")
+    """The desk's own id for the scan that checked them in (offline desks sync with it)."""
+    outcome_rank = Integer(default=0)
+    """How far the person got at this fair, from their kept interviews' outcomes: 0 nothing
+    marked (or no-show), 1 interviewed, 2 an offer, 3 hired. Kept by fairs.services.stages."""
+    retained = Integer(default=0)
+    """Still employed at the follow-up calls of a hire here: 1 (1 month) + 2 (3) + 4 (6)."""
     created_at = Timestamptz()
 
 
@@ -337,6 +347,8 @@ class InterviewSlot(Table, tablename="interview_slot"):
     """The first working day of a hire (ISO date)."""
     outcome_at = Timestamptz(null=True, default=None)
     outcome_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    retained = Integer(default=0)
+    """Still employed at this hire's follow-up calls: 1 (1 month) + 2 (3) + 4 (6)."""
     created_at = Timestamptz()
 
 

@@ -48,6 +48,9 @@ def _validate(spec: PositionSpec) -> None:
         raise InvalidInput("must not be empty", "industry")
     if spec.headcount < 1:
         raise InvalidInput("must be at least 1", "headcount")
+    for i, skill in enumerate(spec.skills):
+        if not skill.strip() or len(skill) > 64:
+            raise InvalidInput("must be 1 to 64 characters", f"skills[{i}]")
     for name in ("wage_min", "wage_max"):
         value = getattr(spec, name)
         if value is not None and value < 0:
@@ -82,6 +85,37 @@ async def create_position(actor: Actor, spec: PositionSpec, clock: Clock = SYSTE
         )
         await row.save()
     return row.to_dict()
+
+
+async def get_position(actor: Actor, position_id: int) -> dict[str, Any]:
+    """One position of the employer's own organization (another's does not exist: 404)."""
+    row = await Position.select().where(Position.id == position_id,
+                                        Position.organization == own_organization(actor)).first()
+    if row is None:
+        raise NotFound("no such position", field="position_id")
+    return row
+
+
+async def update_position(actor: Actor, position_id: int, spec: PositionSpec) -> dict[str, Any]:
+    """Change every field of one of the organization's positions (checked as when posted)."""
+    organization_id = own_organization(actor)
+    _validate(spec)
+    if spec.work_area_id is not None:
+        await area_for(spec.work_area_id, "work_area_id")
+    async with write_transaction():
+        changed = await Position.update({
+            Position.title: spec.title.strip(), Position.industry: spec.industry.strip(),
+            Position.headcount: spec.headcount, Position.skills: list(spec.skills), Position.wage_min: spec.wage_min,
+            Position.wage_max: spec.wage_max, Position.work_location: spec.work_location,
+            Position.provides_food_lodging: spec.provides_food_lodging,
+            Position.accepts_older_workers: spec.accepts_older_workers, Position.part_time: spec.part_time,
+            Position.description: spec.description, Position.work_area: spec.work_area_id,
+            Position.min_age: spec.min_age, Position.max_age: spec.max_age,
+            Position.required_certificates: certificate_tags(spec.required_certificates, "required_certificates"),
+        }).where(Position.id == position_id, Position.organization == organization_id).returning(Position.id)
+    if not changed:
+        raise NotFound("no such position", field="position_id")
+    return await get_position(actor, position_id)
 
 
 async def list_positions(actor: Actor) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.core.slots import TimeSlot, interview_slots
 from fairs.db.tables import Booth, CalendarItem, Campaign, Event, InterviewSlot, Participation, Registration, Venue
 from fairs.db.transactions import lock_rows, write_transaction
-from fairs.services import scope
+from fairs.services import scope, stages
 from fairs.services.areas import area_for, writable_area
 from fairs.services.calendar import add_item
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
@@ -307,6 +307,7 @@ async def _cancel_calendar_entries(event_id: int, clock: Clock) -> None:
     UID, gets a higher SEQUENCE and is marked cancelled (clients then remove it)."""
     await InterviewSlot.update({InterviewSlot.status: "cancelled"}).where(
         InterviewSlot.event == event_id, InterviewSlot.status.is_in(list(states.ACTIVE_INTERVIEW)))
+    await stages.refresh([event_id])
     await CalendarItem.update({
         CalendarItem.sequence: CalendarItem.sequence + 1,
         CalendarItem.cancelled: True,

@@ -38,7 +38,7 @@ from redis.exceptions import RedisError
 from fairs.core import ics
 from fairs.core.errors import NotFound
 from fairs.db.engine import is_sqlite
-from fairs.db.tables import CalendarFeed, CalendarItem, Registration
+from fairs.db.tables import Account, CalendarFeed, CalendarItem, Registration
 from fairs.db.transactions import lock_name, write_transaction
 from fairs.services import scope
 from fairs.services.context import Actor, Clock
@@ -235,6 +235,20 @@ async def feed_version(owner: FeedOwner, organizer_mailbox: str, now: datetime) 
     parts = (FORMAT, owner.account_id, owner.role, owner.name, owner.email, owner.language, organizer_mailbox,
              *totals)
     return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:40] + '"'
+
+
+async def file_of(actor: Actor, organizer_mailbox: str, now: datetime, language: ics.Language = "zh") -> bytes:
+    """The actor's own feed as a one-off download (no subscription needed): the items and file
+    their feed would give, in ``language``."""
+    account = await Account.select(Account.display_name, Account.email).where(Account.id == actor.account_id).first()
+    if account is None:
+        raise NotFound("no such account", field="account")
+    owner = FeedOwner(account_id=actor.account_id, role=actor.role, organization_id=actor.organization_id,
+                      attendee_id=actor.attendee_id, area_path=actor.area_path, name=account["display_name"] or "",
+                      email=account["email"] or "", language=language)
+    async with _one_connection():
+        rows = await _rows(owner, now)
+    return feed_file(owner, rows, organizer_mailbox)
 
 
 # --- the file ------------------------------------------------------------------------------

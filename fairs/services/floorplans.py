@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 from fairs.core import floorplan
@@ -73,9 +74,12 @@ async def list_plans(venue_id: int) -> list[dict[str, Any]]:
 
 
 async def event_svg(event_id: int, plan_id: int | None, viewer: Actor | None, language: str,
-                    clock: Clock = SYSTEM_CLOCK) -> str:
-    """The plan of a published event with each booth's state; an employer's own booths are
-    highlighted. Who holds the other booths is not shown."""
+                    clock: Clock = SYSTEM_CLOCK, link: Callable[[str], str] | None = None,
+                    highlight_codes: Collection[str] = ()) -> str:
+    """The plan of a published event with each booth's state; an employer's own booths, and
+    those named in ``highlight_codes`` (an attendee's interview booths), are highlighted.
+    Who holds the other booths is not shown. ``link`` (booth code → address) makes every booth
+    a focusable link (a page's interactive map)."""
     event = await Event.select(Event.venue, Event.title).where(
         Event.id == event_id, Event.status.is_in(["published", "closed"])).first()
     if event is None:
@@ -91,7 +95,8 @@ async def event_svg(event_id: int, plan_id: int | None, viewer: Actor | None, la
             BoothReservation.status.is_in(["held", "confirmed"]))}
     booths = tuple(
         floorplan.PlanBooth(b["code"], b["zone"], b["x_m"], b["y_m"], b["width_m"], b["depth_m"], b["state"],
-                            tuple(b["features"] or ()), highlight=b["id"] in mine)
+                            tuple(b["features"] or ()), highlight=b["id"] in mine or b["code"] in highlight_codes)
         for b in await booth_states(event_id, clock) if b["floor_plan"] == plan["id"])
     picture = floorplan.Plan(plan["name"], plan["width_m"], plan["depth_m"], booths, title=event["title"])
-    return floorplan.render_svg(picture, "en" if language == "en" else "zh")
+    links = None if link is None else {b.code: link(b.code) for b in booths}
+    return floorplan.render_svg(picture, "en" if language == "en" else "zh", links)

@@ -10,7 +10,7 @@ from fairs.core import states
 from fairs.core.errors import NotFound
 from fairs.db.tables import CalendarItem, ContactRead, Event, InterviewSlot
 from fairs.db.transactions import write_transaction
-from fairs.services import scope
+from fairs.services import scope, stages
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.people import shown_phone
 
@@ -99,6 +99,7 @@ async def respond(actor: Actor, interview_id: int, answer: str, clock: Clock = S
         row = await interview_view(actor, interview_id)
         states.move("interview", row["status"], answer)
         await InterviewSlot.update({InterviewSlot.status: answer}).where(InterviewSlot.id == interview_id)
+        await stages.refresh([row["event"]], row["attendee"])
         if answer == "declined":
             await CalendarItem.update({
                 CalendarItem.sequence: CalendarItem.sequence + 1,

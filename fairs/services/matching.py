@@ -23,6 +23,7 @@ from fairs.core.errors import Conflict, NotFound
 from fairs.db.tables import (
     BoothReservation,
     Event,
+    InterviewSlot,
     MatchRun,
     Organization,
     Outbox,
@@ -298,3 +299,11 @@ def _metrics(problem: matching.MatchingInput, result: matching.MatchingResult, c
                        for u in result.unmet_pins],
         "uncovered": dict(uncovered),
     }
+
+
+async def fit_scores(actor: Actor, run_id: int) -> list[int]:
+    """The fit score of every interview the run made (for its distribution), one query."""
+    run = await get_match_run(actor, run_id)
+    rows = await InterviewSlot.select(InterviewSlot.fit_score).where(
+        InterviewSlot.match_run == run["id"], InterviewSlot.event == run["event"])
+    return [int(r["fit_score"]) for r in rows]

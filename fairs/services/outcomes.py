@@ -31,7 +31,7 @@ from fairs.db.tables import (
     ServiceStation,
 )
 from fairs.db.transactions import lock_rows, write_transaction
-from fairs.services import scope
+from fairs.services import scope, stages
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.interviews import interview_view
 
@@ -83,6 +83,7 @@ async def mark_outcome(actor: Actor, interview_id: int, outcome: str, hired_posi
             InterviewSlot.start_date: started.isoformat() if started else None,
             InterviewSlot.outcome_at: clock.now(), InterviewSlot.outcome_by: actor.account_id,
         }).where(InterviewSlot.id == interview_id)
+        await stages.refresh([row["event"]], row["attendee"])
     view = await interview_view(actor, interview_id)
     return {**view, **await InterviewSlot.select(
         InterviewSlot.outcome, InterviewSlot.hired_position, InterviewSlot.start_date).where(
@@ -213,6 +214,11 @@ async def record_answer(actor: Actor, follow_up_id: int, answer: str, note: str,
         await FollowUp.update({FollowUp.status: "done", FollowUp.answer: answer, FollowUp.note: note,
                                FollowUp.done_by: actor.account_id, FollowUp.done_at: clock.now()}).where(
             FollowUp.id == follow_up_id)
+        hire = await FollowUp.select(FollowUp.interview.event.as_alias("event"),
+                                     FollowUp.interview.attendee.as_alias("attendee")).where(
+            FollowUp.id == follow_up_id, FollowUp.interview.is_not_null()).first()
+        if hire is not None:
+            await stages.refresh([hire["event"]], hire["attendee"])
     found = await FollowUp.select(*FOLLOW_UP_COLUMNS).where(FollowUp.id == follow_up_id).first()
     assert found is not None
     return found

@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 
+from fairs.observe.context import JOB_REQUEST_ID, current_request_id
+
 log = logging.getLogger(__name__)
 
 RUN_MATCHING = "run_matching"
@@ -31,7 +33,11 @@ class ArqQueue:
 
     async def enqueue(self, function: str, *args: Any, job_id: str, defer_until: datetime | None = None) -> None:
         # None means a job with this id is queued, running, or its result is kept: already on its way.
-        await self.pool.enqueue_job(function, *args, _job_id=job_id, _defer_until=defer_until)
+        # The request that enqueues it (if any) goes along; the worker's job wrapper pops it
+        # (fairs.observe.jobs), so the job's log lines carry the same request id.
+        request_id = current_request_id()
+        extra = {JOB_REQUEST_ID: request_id} if request_id else {}
+        await self.pool.enqueue_job(function, *args, _job_id=job_id, _defer_until=defer_until, **extra)
 
 
 def redis_settings(url: str) -> RedisSettings:

@@ -10,14 +10,17 @@ The stages of a person at a fair (a registration that was not cancelled):
 5. ``hires`` — hired;
 6. ``retained_1m`` / ``_3m`` / ``_6m`` — the follow-up call found them still employed.
 
-By employer (industry) a person counts once per employer (industry of the position) they had
-a kept interview with at that fair: ``registrations`` is then "people with an interview", and
-the stages follow that employer's marks. ``priority`` columns count the people in any priority
-group at each stage (the priority-group share). The tour's village coverage is the share of
-its villages with at least one stop that was not cancelled.
+By employer or industry the unit is a kept interview (a person has at most one per employer
+and fair): ``registrations`` is then "interviews held", ``attended`` whether that person
+checked in, and the later stages follow that interview's own outcome and calls. ``priority``
+columns count the people in any priority group at each stage (the priority-group share). The
+tour's village coverage is the share of its villages with at least one stop that was not
+cancelled.
 
-Every figure is one aggregate query (no per-row work in Python): a campaign of 100,000
-registrations and 300,000 interviews reports in well under a second (``fairs bench reports``).
+Every figure is one aggregate query (no per-row work in Python). By person the query reads one
+row per registration: how far each person got is kept on the registration
+(:mod:`fairs.services.stages`), so 300,000 interviews need not be grouped at every report
+(``fairs bench reports``).
 """
 
 from __future__ import annotations
@@ -42,32 +45,32 @@ def _priority(sqlite: bool) -> str:
     return "(a.priority_groups NOT IN ('[]', ''))" if sqlite else "(cardinality(a.priority_groups) > 0)"
 
 
-def _person_stages(campaign_id: int, per: str | None) -> str:
-    """One row per counted unit — a registration; with ``per`` (``organization`` or
-    ``industry``), a registration and an employer (an industry) it had a kept interview
-    with — its stage flags as 0/1."""
-    column = {"organization": "i.organization", "industry": "p.industry"}.get(per or "")
-    group = "i.event, i.attendee" + (f", {column} AS {per}" if per else "")
-    group_by = "i.event, i.attendee" + (f", {column}" if per else "")
-    join_position = "JOIN position p ON p.id = i.position " if per == "industry" else ""
-    iv = (f"SELECT {group}, "
-          f"max(CASE WHEN i.outcome IN {MARKED} THEN 1 ELSE 0 END) AS interviewed, "
-          "max(CASE WHEN i.outcome IN ('offer', 'hired') THEN 1 ELSE 0 END) AS offered, "
-          "max(CASE WHEN i.outcome = 'hired' THEN 1 ELSE 0 END) AS hired, "
-          + ", ".join(f"max(CASE WHEN f.kind = 'retention_{m}' AND f.answer = 'still_employed' THEN 1 ELSE 0 END) "
-                      f"AS r{m}" for m in ("1m", "3m", "6m"))
-          + f" FROM interview_slot i JOIN event e ON e.id = i.event {join_position}"
-          "LEFT JOIN follow_up f ON f.interview = i.id AND f.status = 'done' "
-          f"WHERE e.campaign = {int(campaign_id)} AND i.status IN {KEPT} GROUP BY {group_by}")
-    extra = f", iv.{per}" if per else ""
-    join = "JOIN" if per else "LEFT JOIN"
-    return (f"SELECT r.event, r.attendee{extra}, CASE WHEN r.status = 'checked_in' THEN 1 ELSE 0 END AS attended, "
-            "coalesce(iv.interviewed, 0) AS interviewed, coalesce(iv.offered, 0) AS offered, "
-            "coalesce(iv.hired, 0) AS hired, coalesce(iv.r1m, 0) AS r1m, coalesce(iv.r3m, 0) AS r3m, "
-            "coalesce(iv.r6m, 0) AS r6m "
-            f"FROM registration r JOIN event e ON e.id = r.event {join} ({iv}) iv "
-            "ON iv.event = r.event AND iv.attendee = r.attendee "
-            f"WHERE e.campaign = {int(campaign_id)} AND r.status IN ('registered', 'checked_in')")
+def _bit(column: str, bit: int) -> str:
+    return f"CASE WHEN ({column} & {bit}) <> 0 THEN 1 ELSE 0 END"
+
+
+def _units(campaign_id: int, per_interview: bool) -> str:
+    """One row per counted unit with its stage flags as 0/1: a registration (its
+    ``outcome_rank`` and ``retained``, kept by fairs.services.stages); with ``per_interview``,
+    a kept interview (its own outcome and ``retained``) and whether its person checked in."""
+    if not per_interview:
+        return ("SELECT r.event, r.attendee, CASE WHEN r.status = 'checked_in' THEN 1 ELSE 0 END AS attended, "
+                "CASE WHEN r.outcome_rank >= 1 THEN 1 ELSE 0 END AS interviewed, "
+                "CASE WHEN r.outcome_rank >= 2 THEN 1 ELSE 0 END AS offered, "
+                "CASE WHEN r.outcome_rank = 3 THEN 1 ELSE 0 END AS hired, "
+                f"{_bit('r.retained', 1)} AS r1m, {_bit('r.retained', 2)} AS r3m, {_bit('r.retained', 4)} AS r6m "
+                "FROM registration r JOIN event e ON e.id = r.event "
+                f"WHERE e.campaign = {int(campaign_id)} AND r.status IN ('registered', 'checked_in')")
+    return ("SELECT i.event, i.attendee, i.organization, p.industry, "
+            "CASE WHEN r.status = 'checked_in' THEN 1 ELSE 0 END AS attended, "
+            f"CASE WHEN i.outcome IN {MARKED} THEN 1 ELSE 0 END AS interviewed, "
+            "CASE WHEN i.outcome IN ('offer', 'hired') THEN 1 ELSE 0 END AS offered, "
+            "CASE WHEN i.outcome = 'hired' THEN 1 ELSE 0 END AS hired, "
+            f"{_bit('i.retained', 1)} AS r1m, {_bit('i.retained', 2)} AS r3m, {_bit('i.retained', 4)} AS r6m "
+            "FROM interview_slot i JOIN event e ON e.id = i.event JOIN position p ON p.id = i.position "
+            "JOIN registration r ON r.event = i.event AND r.attendee = i.attendee "
+            "AND r.status IN ('registered', 'checked_in') "
+            f"WHERE e.campaign = {int(campaign_id)} AND i.status IN {KEPT}")
 
 
 def _sums(priority: str) -> str:
@@ -79,9 +82,9 @@ def _sums(priority: str) -> str:
                         for name, flag in flags])
 
 
-def _query(campaign_id: int, by: str, sqlite: bool) -> str:
+def _query(campaign_id: int, by: str, sqlite: bool, with_total: bool = False) -> str:
     priority = _priority(sqlite)
-    units = _person_stages(campaign_id, {"employer": "organization", "industry": "industry"}.get(by))
+    units = _units(campaign_id, by in ("employer", "industry"))
     base = f"FROM ({units}) u JOIN attendee a ON a.id = u.attendee "
     if by == "campaign":
         key, label, joins = "0", "''", ""
@@ -101,6 +104,9 @@ def _query(campaign_id: int, by: str, sqlite: bool) -> str:
     select = f"SELECT {key} AS key, {label} AS label, {_sums(priority)} {base}{joins}"
     if by == "campaign":  # one row, whatever the data (PostgreSQL and SQLite differ on GROUP BY a constant)
         return select
+    if with_total:  # PostgreSQL: the rows and, as the row whose key is NULL, the campaign's total
+        return (f"SELECT GROUPING({key}) = 1 AS total, {select[len('SELECT '):]}"
+                f"GROUP BY GROUPING SETS (({key}, {label}), ()) ORDER BY total DESC, registrations DESC, label")
     return f"{select}GROUP BY {key}, {label} ORDER BY registrations DESC, label"
 
 
@@ -116,10 +122,27 @@ async def campaign_report(actor: Actor, campaign_id: int, by: str = "event") -> 
     if campaign is None:
         raise NotFound("no such campaign", field="campaign_id")
     engine = Organization._meta.db
-    sqlite = is_sqlite(engine)
-    rows = [_row(r) for r in await Organization.raw(_query(campaign_id, by, sqlite))]
-    overall = rows if by == "campaign" else await Organization.raw(_query(campaign_id, "campaign", sqlite))
-    totals = _row(overall[0] if overall else {})
+    if is_sqlite(engine):
+        rows = [_row(r) for r in await Organization.raw(_query(campaign_id, by, True))]
+        overall = rows if by == "campaign" else await Organization.raw(_query(campaign_id, "campaign", True))
+        totals = _row(overall[0] if overall else {})
+    else:
+        # Each person is in exactly one event and one home village, so there the total is the
+        # rows' grouping set; by employer, industry or group a person may be in several rows.
+        additive = by in ("event", "village")
+        async with engine.transaction():
+            # Room to hash 300,000 interviews in memory rather than sort them on disk.
+            await Organization.raw("SET LOCAL work_mem = '64MB'")
+            found = await Organization.raw(_query(campaign_id, by, False, with_total=additive))
+            overall = [] if additive or by == "campaign" else await Organization.raw(
+                _query(campaign_id, "campaign", False))
+        if by == "campaign":
+            rows, totals = [_row(r) for r in found], _row(found[0] if found else {})
+        elif additive:
+            totals = _row(found[0] if found and found[0]["total"] else {})
+            rows = [_row(r) for r in found if not r["total"]]
+        else:
+            rows, totals = [_row(r) for r in found], _row(overall[0] if overall else {})
     return {"campaign": campaign, "by": by, "stages": list(STAGES), "rows": rows, "totals": totals,
             "village_coverage": await _village_coverage(campaign_id) if campaign["kind"] == "village_tour" else None}
 

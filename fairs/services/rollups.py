@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from piccolo.columns.combination import Or
+
 from fairs.core.areas import CODE_LENGTH, LEVELS, next_path
 from fairs.core.errors import InvalidInput
-from fairs.db.tables import Area
+from fairs.db.tables import Area, Campaign, Event
 from fairs.services import scope
 from fairs.services.context import Actor
 
@@ -47,3 +49,33 @@ async def by_area(actor: Actor, level: str) -> list[dict[str, Any]]:
             if found["prefix"] in rows:
                 rows[found["prefix"]][measure] = found["n"]
     return list(rows.values())
+
+
+async def area_campaigns(actor: Actor) -> list[dict[str, Any]]:
+    """The organizer's dashboard: campaigns of their area, and campaigns with events in it,
+    each with those events (every status, soonest first) and per event how many people are
+    registered (or checked in), how many employers are approved and how many booths are
+    taken (held or reserved). Five queries whatever the number of events."""
+    events = await Event.select(Event.id, Event.campaign, Event.title, Event.kind, Event.status, Event.starts_at,
+                                Event.timezone, Event.booth_mode).where(scope.writable(actor, Event.area)).order_by(
+        Event.starts_at).order_by(Event.id)
+    ids = [e["id"] for e in events] or [-1]
+    campaigns = await Campaign.select(Campaign.id, Campaign.name, Campaign.kind, Campaign.area.name.as_alias(
+        "area_name")).where(Or(scope.writable(actor, Campaign.area), Campaign.id.is_in(
+            list({e["campaign"] for e in events}) or [-1]))).order_by(Campaign.id, ascending=False)
+    marks = ", ".join("{}" for _ in ids)
+    figures: dict[str, dict[int, int]] = {}
+    for name, sql in (
+        ("registrations", "SELECT event, count(*) AS n FROM registration WHERE status IN ('registered', "
+                          f"'checked_in') AND event IN ({marks}) GROUP BY event"),
+        ("employers", f"SELECT event, count(*) AS n FROM participation WHERE status = 'approved' AND event IN "
+                      f"({marks}) GROUP BY event"),
+        ("booths", f"SELECT event, count(*) AS n FROM booth_reservation WHERE status IN ('held', 'confirmed') AND "
+                   f"event IN ({marks}) GROUP BY event"),
+    ):
+        figures[name] = {r["event"]: r["n"] for r in await Event.raw(sql, *ids)}
+    by_campaign: dict[int, list[dict[str, Any]]] = {}
+    for event in events:
+        event.update({name: found.get(event["id"], 0) for name, found in figures.items()})
+        by_campaign.setdefault(event["campaign"], []).append(event)
+    return [{**c, "events": by_campaign.get(c["id"], [])} for c in campaigns]

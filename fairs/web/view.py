@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.datastructures import Cookie
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
@@ -88,16 +88,16 @@ def page(request: AnyRequest, template: str, status: int = 200, **context: Any) 
         "moment_text": lambda at, zone, **k: i18n.moment_text(at, zone, lang, **k),
         "time_text": i18n.time_text, "errors": {}, "values": {}, "home_of_role": HOME_OF_ROLE,
     }
-    return Template(template_name=template, context={**helpers, **context}, status_code=status, cookies=cookies)
+    # The media type is set here: a handler that may answer a page or a redirect declares ``Any``,
+    # and Litestar would then guess JSON.
+    return Template(template_name=template, context={**helpers, **context}, status_code=status, cookies=cookies,
+                    media_type=MediaType.HTML)
 
 
 async def posted(request: AnyRequest) -> dict[str, Any]:
     """The posted form (repeated names as lists), after checking its CSRF token."""
     form = await request.form()
-    sent = request.headers.get("x-csrf-token") or form.get("csrf_token") or ""
-    expected = request.cookies.get(CSRF_COOKIE) or ""
-    if not expected or not hmac.compare_digest(str(sent), expected):
-        raise PermissionDeniedException("the form has expired or came from another site; reload the page and try again")
+    check_csrf(request, str(request.headers.get("x-csrf-token") or form.get("csrf_token") or ""))
     values: dict[str, Any] = {}
     for key, value in form.multi_items():
         if key == "csrf_token":
@@ -107,6 +107,13 @@ async def posted(request: AnyRequest) -> dict[str, Any]:
         else:
             values[key] = value
     return values
+
+
+def check_csrf(request: AnyRequest, sent: str) -> None:
+    """The CSRF token a page sent back (form field or ``X-CSRF-Token``) must be its cookie's."""
+    expected = request.cookies.get(CSRF_COOKIE) or ""
+    if not expected or not hmac.compare_digest(sent, expected):
+        raise PermissionDeniedException("the form has expired or came from another site; reload the page and try again")
 
 
 def field_errors(error: DomainError, request: AnyRequest) -> dict[str, str]:

@@ -16,7 +16,7 @@ async def test_numbers_count_up_the_near_ones_get_a_text_and_the_employer_sees_o
     event = ready["event_id"]
     staff = await f.staff(client, ready["organizer"])
     numbers = []
-    for n, headers in enumerate(ready["attendees"][:3]):
+    for headers in ready["attendees"][:3]:
         taken = await client.post(f"/events/{event}/walk-ins", headers=headers, json={"organization_id": organization})
         assert taken.status_code == 201, taken.text
         numbers.append((taken.json()["number"], taken.json()["ahead"]))

@@ -55,7 +55,7 @@ async def test_an_attendee_registers_and_sees_and_downloads_their_slot(page, liv
     async with page.expect_download() as downloading:
         await page.get_by_role("link", name="加入手机日历").click()
     download = await downloading.value
-    body = open(await download.path(), encoding="utf-8").read()
+    body = (await download.path()).read_text(encoding="utf-8")
     assert download.suggested_filename.endswith(".ics")
     assert "BEGIN:VCALENDAR" in body and "A01" in body and "TZID=Asia/Shanghai" in body
 

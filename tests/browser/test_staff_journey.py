@@ -24,7 +24,7 @@ async def test_a_staff_member_registers_someone_and_prints_the_slip(page, live_c
     assert "没有找到这个手机号" in await page.locator("main").inner_text()
     await page.get_by_label("招聘会").select_option(index=1)
     await page.get_by_label("姓名").fill("李建国")
-    await page.get_by_label("手机号", exact=True).fill(f.mobile(7))
+    await page.locator("#f-phone").fill(f.mobile(7))
     await page.get_by_label("住在哪个乡镇/村").select_option(label="渌口区 · 南洲镇")
     await page.get_by_label("建筑").check()
     await page.get_by_label("驾驶").check()

@@ -45,11 +45,8 @@ async def independent_count(by: str) -> dict[Any, dict[str, int]]:
         mine = [i for i in interviews if i["event"] == r["event"] and i["attendee"] == r["attendee"]
                 and i["status"] in ("proposed", "accepted")]
         person = people[r["attendee"]]
-        if by in ("employer", "industry"):
-            units = defaultdict(list)
-            for i in mine:
-                units[i["organization"] if by == "employer" else industry[i["position"]]].append(i)
-            keyed = list(units.items())
+        if by in ("employer", "industry"):  # each kept interview is a unit
+            keyed = [(i["organization"] if by == "employer" else industry[i["position"]], [i]) for i in mine]
         elif by == "priority_group":
             keyed = [(g, mine) for g in person["priority_groups"]]
         else:

@@ -21,7 +21,7 @@ from fairs.db.tables import (
     Registration,
     Venue,
 )
-from fairs.services import areas
+from fairs.services import areas, stages
 from tests.support import factories as f
 from tests.support.tours import VILLAGES
 
@@ -97,5 +97,6 @@ async def generated_campaign(people: int = 120, seed: int = 5) -> dict[str, Any]
                                            due_on=date(2027, 3, 1).isoformat(), status="done",
                                            answer=rng.choice(["still_employed", "still_employed", "left"]), note="",
                                            created_at=T0).save()
+    await stages.refresh(events)  # written straight to the tables: derive how far each person got
     return {"campaign_id": int(campaign.id), "events": events, "organizations": organizations,
             "attendees": attendees}

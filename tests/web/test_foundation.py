@@ -67,6 +67,7 @@ async def test_a_wrong_password_is_said_next_to_the_form_and_a_next_page_stays_o
     await f.organizer_account()
     wrong = await post_form(client, "/login", {"login": "organizer", "password": "not-the-password"})
     assert wrong.status_code == 401 and "登录名或密码不正确" in wrong.text
+    assert wrong.headers["content-type"].startswith("text/html")
     assert 'value="organizer"' in wrong.text and "not-the-password" not in wrong.text
     page = await client.get("/login?next=https://evil.example.org/")
     elsewhere = await client.post("/login", data={"login": "organizer", "password": f.PASSWORD, "csrf_token":

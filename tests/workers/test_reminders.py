@@ -180,7 +180,8 @@ async def test_the_cron_job_puts_deferred_jobs_with_deterministic_ids_in_redis(c
                                                     strict=True))
     assert [i["starts_at"] for i in items] == [starts, starts + timedelta(minutes=20)]
     assert queued == expected
-    assert reminder_jobs.CRON_JOBS[0].coroutine is reminder_jobs.plan_reminders
+    cron = reminder_jobs.CRON_JOBS[0].coroutine  # wrapped for logs and metrics (fairs/observe/jobs.py)
+    assert getattr(cron, "__wrapped__", cron) is reminder_jobs.plan_reminders
     assert reminder_jobs.CRON_JOBS[0].minute == {0, 10, 20, 30, 40, 50}
 
 

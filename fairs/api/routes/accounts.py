@@ -16,7 +16,7 @@ from fairs.api.schemas import (
     TokenOut,
 )
 from fairs.api.security import AnyRequest, actor_of, issue_token, organizer, public
-from fairs.services import accounts
+from fairs.services import accounts, limits
 from fairs.services.context import SYSTEM_CLOCK, Actor
 
 
@@ -30,9 +30,13 @@ class AccountController(Controller):
     @post("/auth/login", guards=[public], status_code=200,
           description="Exchange a login and password for a bearer token (valid 12 hours).")
     async def login(self, request: AnyRequest, data: JSONBody[LoginRequest]) -> TokenOut:
+        redis = getattr(request.app.state.queue, "pool", None)
+        await limits.before_login(redis, data.login, request.client.host if request.client else "")
         actor = await accounts.authenticate(data.login, data.password)
         if actor is None:
+            await limits.login_failed(redis, data.login)
             raise NotAuthorizedException("wrong login or password")
+        await limits.login_succeeded(redis, data.login)
         # Token lifetimes follow the real clock (the verifier checks against it), not the
         # injected domain clock.
         token, expires = issue_token(actor, request.app.state.settings.secret_key, SYSTEM_CLOCK.now())

@@ -17,7 +17,7 @@ from fairs.api.schemas import (
     convert,
 )
 from fairs.api.security import AnyRequest, actor_of, employer, role
-from fairs.services import booths, employers
+from fairs.services import booths, employers, limits
 
 
 class EmployerController(Controller):
@@ -57,6 +57,7 @@ class EmployerController(Controller):
     ) -> Response[ReservationOut]:
         actor = actor_of(request)
         state = request.app.state
+        await limits.before_booth_hold(getattr(state.queue, "pool", None), actor.organization_id)
 
         async def write() -> ReservationOut:
             row = await booths.hold_booth(actor, event_id, data.booth_id, data.interviewers,

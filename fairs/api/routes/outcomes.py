@@ -3,6 +3,7 @@ XLSX), and a person's data rights (export, deletion; organizers see employers' c
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from litestar import Controller, Response, delete, get, post
@@ -10,19 +11,23 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from fairs.api.schemas import (
     BoothListOut,
+    CheckInIn,
+    CheckInOut,
     ContactReadOut,
     FollowUpAnswerIn,
     FollowUpOut,
     OutcomeIn,
     OutcomeOut,
     ReportOut,
+    ScanResultOut,
+    ScanSyncIn,
     WalkInDoneIn,
     WalkInIn,
     WalkInOut,
     convert,
 )
 from fairs.api.security import AnyRequest, actor_of, attendee, employer, organizer, role
-from fairs.services import data_rights, outcomes, reports, walk_ins
+from fairs.services import checkin, data_rights, outcomes, reports, walk_ins
 
 By = Annotated[Literal["campaign", "event", "village", "employer", "industry", "priority_group"],
                QueryParameter(description="Rows by campaign, event, the people's home village, employer, "
@@ -119,3 +124,22 @@ class OutcomeController(Controller):
     async def done(self, request: AnyRequest, walk_in_id: FromPath[int], data: JSONBody[WalkInDoneIn]) -> WalkInOut:
         return convert(await walk_ins.finish(actor_of(request), walk_in_id, data.status, request.app.state.clock),
                        WalkInOut)
+
+    @post("/events/{event_id:int}/check-ins", guards=[organizer], status_code=200,
+          description="The desk scans or types a check-in code: the person is checked in once; a later scan answers "
+                      "`already` with the first arrival's time.")
+    async def check_in(self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[CheckInIn]) -> CheckInOut:
+        state = request.app.state
+        done = await checkin.check_in(actor_of(request), event_id, data.code, state.settings.secret_key, state.clock)
+        return convert(asdict(done), CheckInOut)
+
+    @post("/events/{event_id:int}/check-ins/sync", guards=[organizer], status_code=200,
+          description="An offline desk's queued scans, each with when it was scanned and the desk's id for it: "
+                      "one answer per scan (checked_in, already, refused); syncing again or from two desks never "
+                      "counts anyone twice.")
+    async def sync(self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[ScanSyncIn]
+                   ) -> list[ScanResultOut]:
+        state = request.app.state
+        scans = [checkin.Scan(s.code, s.scanned_at, s.client_id) for s in data.scans]
+        answers = await checkin.sync_scans(actor_of(request), event_id, scans, state.settings.secret_key, state.clock)
+        return [convert(a, ScanResultOut) for a in answers]

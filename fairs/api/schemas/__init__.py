@@ -71,6 +71,8 @@ from fairs.api.schemas.matching import (
 from fairs.api.schemas.outcomes import (
     BoothListOut,
     BoothListRowOut,
+    CheckInIn,
+    CheckInOut,
     ContactReadOut,
     FollowUpAnswerIn,
     FollowUpOut,
@@ -78,6 +80,9 @@ from fairs.api.schemas.outcomes import (
     OutcomeOut,
     ReportOut,
     ReportRowOut,
+    ScanIn,
+    ScanResultOut,
+    ScanSyncIn,
     VillageCoverageOut,
     WalkInDoneIn,
     WalkInIn,
@@ -123,6 +128,11 @@ from fairs.api.schemas.tours import (
 )
 
 __all__ = [
+    "CheckInIn",
+    "CheckInOut",
+    "ScanIn",
+    "ScanResultOut",
+    "ScanSyncIn",
     "BoothListOut",
     "BoothListRowOut",
     "WalkInDoneIn",

@@ -145,3 +145,41 @@ class BoothListOut(Struct):
     event_id: int
     waiting: int
     rows: list[BoothListRowOut]
+
+
+class CheckInIn(Struct, forbid_unknown_fields=True):
+    code: Annotated[str, Meta(min_length=1, max_length=40)]
+    """The check-in code as scanned or typed (case, spaces and dashes do not matter)."""
+
+
+class CheckInOut(Struct):
+    registration_id: int
+    event_id: int
+    attendee_name: str
+    checked_in_at: datetime | None
+    timezone: str
+    already: bool
+    """Checked in before: nothing counted this time."""
+    client_id: str | None = None
+
+
+class ScanIn(Struct, forbid_unknown_fields=True):
+    code: Annotated[str, Meta(min_length=1, max_length=40)]
+    scanned_at: datetime
+    """When the desk scanned it, with the UTC offset (within the last two days)."""
+    client_id: Annotated[str, Meta(min_length=1, max_length=100)]
+    """The desk's own id for this scan (echoed back; syncing it twice changes nothing)."""
+
+
+class ScanSyncIn(Struct, forbid_unknown_fields=True):
+    scans: Annotated[list[ScanIn], Meta(max_length=500)]
+
+
+class ScanResultOut(Struct):
+    client_id: str
+    result: Literal["checked_in", "already", "refused"]
+    field: str | None
+    message: str
+    registration_id: int | None
+    name: str
+    checked_in_at: datetime | None

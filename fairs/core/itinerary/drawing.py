@@ -18,15 +18,17 @@ print still separates them; bus *n* has the same style on every day and in both 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Literal
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from fairs.core.errors import InvalidInput
 from fairs.core.floorplan import FONT_FAMILY, INK, MUTED, fit_text, text_width_em
 from fairs.core.itinerary.model import BusCrew, Campaign, CrewAssignment, GeoPoint, RoutePlan
+from fairs.core.svg import attr as _a
+from fairs.core.svg import clean, num
+from fairs.core.svg import text as _t
 
 Language = Literal["zh", "en"]
 
@@ -39,30 +41,14 @@ KM_PER_DEGREE = 111.195
 
 _WEEKDAYS = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
              "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SPACE = re.compile(r"[\t\n\r]+")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 # --------------------------------------------------------------------------- shared helpers
 
 
-def clean(text: str) -> str:
-    """``text`` without what XML cannot carry (control characters, lone surrogates), on one line."""
-    return _SPACE.sub(" ", _UNSAFE.sub("", text)).strip()
-
-
 def _n(value: float) -> str:
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _t(text: str) -> str:
-    return escape(clean(text))
-
-
-def _a(value: str) -> str:
-    return quoteattr(clean(value))
+    return num(value, 1)
 
 
 def _clamp(value: float, low: float, high: float) -> float:

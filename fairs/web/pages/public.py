@@ -11,8 +11,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from fairs.api.security import TOKEN_LIFETIME, issue_token, public
-from fairs.core.errors import DomainError
-from fairs.services import accounts, fairs_setup
+from fairs.core.errors import DomainError, TooManyRequests
+from fairs.services import accounts, fairs_setup, limits
 from fairs.services.areas import list_areas
 from fairs.services.context import SYSTEM_CLOCK
 from fairs.web.i18n import N_
@@ -73,10 +73,20 @@ async def login_form(request: AnyRequest, next_page: Annotated[str | None, Query
 @post("/login", guards=[public], include_in_schema=False, opt=PAGE, status_code=303)
 async def login(request: AnyRequest) -> Any:
     form = await posted(request)
-    actor = await accounts.authenticate(str(form.get("login", "")).strip(), str(form.get("password", "")))
+    login_name = str(form.get("login", "")).strip()
+    redis = getattr(request.app.state.queue, "pool", None)
+    try:
+        await limits.before_login(redis, login_name, request.client.host if request.client else "")
+    except TooManyRequests as busy:
+        return page(request, "login.html", status=429, next_page=_safe_next(form.get("next"), ""),
+                    values={"login": login_name}, errors={"form": N_("尝试次数太多，请稍后再试。")},
+                    retry_after=busy.extra.get("retry_after_seconds"))
+    actor = await accounts.authenticate(login_name, str(form.get("password", "")))
     if actor is None:
+        await limits.login_failed(redis, login_name)
         return page(request, "login.html", status=401, next_page=_safe_next(form.get("next"), ""),
                     values={"login": form.get("login", "")}, errors={"form": N_("登录名或密码不正确。")})
+    await limits.login_succeeded(redis, login_name)
     token, _ = issue_token(actor, request.app.state.settings.secret_key, SYSTEM_CLOCK.now())
     target = _safe_next(form.get("next"), HOME_OF_ROLE.get(actor.role, "/"))
     return Redirect(target, status_code=303,
