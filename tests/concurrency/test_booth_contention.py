@@ -12,7 +12,7 @@ import pytest
 from fairs.api.security import issue_token
 from fairs.db.tables import Account, BoothReservation, Organization, Outbox, Participation
 from fairs.services import booths as booth_service
-from fairs.services import quick_holds
+from fairs.services import limits, quick_holds
 from fairs.services.context import Actor
 from tests.conftest import ENGINE
 from tests.support import factories as f
@@ -74,6 +74,13 @@ async def test_without_the_lock_and_the_unique_index_the_same_rush_double_books(
         await asyncio.sleep(0.01)  # what a slow network or a busy server adds between read and write
 
     monkeypatch.setattr(booth_service, "lock_rows", no_lock)
+    # The per-organization hold limit asks Redis first, which spaces the rush out; the control is
+    # about the database's guard, so the rush must reach the database all at once, as before.
+
+    async def no_limit(redis, organization_id):
+        return None
+
+    monkeypatch.setattr(limits, "before_booth_hold", no_limit)
     # The quick path leans on the index alone: without it, its ON CONFLICT clause must go too.
     unguarded = quick_holds._INSERT_HOLD.replace(
         "ON CONFLICT (booth, event) WHERE status IN ('held', 'confirmed') DO NOTHING", "")
