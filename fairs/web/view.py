@@ -78,8 +78,7 @@ def page(request: AnyRequest, template: str, status: int = 200, **context: Any) 
         cookies.append(Cookie(key=CSRF_COOKIE, value=csrf, path="/", samesite="strict", httponly=True,
                               secure=secure_cookies(request)))
     if request.query_params.get("lang") in i18n.LANGUAGES:
-        cookies.append(Cookie(key=i18n.COOKIE, value=lang, path="/", samesite="lax", max_age=365 * 86400,
-                              secure=secure_cookies(request)))
+        cookies.append(preference_cookie(i18n.COOKIE, lang, request))
     _ = i18n.gettext_for(lang)
     helpers = {
         "_": _, "lang": lang, "actor": request.scope.get("user"), "csrf_token": csrf,
@@ -130,6 +129,12 @@ def back_to_login(request: AnyRequest) -> Redirect:
 
 def session_cookie(token: str, request: AnyRequest, max_age: int) -> Cookie:
     return Cookie(key=SESSION_COOKIE, value=token, path="/", samesite="lax", httponly=True, max_age=max_age,
+                  secure=secure_cookies(request))
+
+
+def preference_cookie(name: str, value: str, request: AnyRequest) -> Cookie:
+    """A visitor's choice (language, elder mode), kept for a year."""
+    return Cookie(key=name, value=value, path="/", samesite="lax", httponly=True, max_age=365 * 86400,
                   secure=secure_cookies(request))
 
 

@@ -25,6 +25,7 @@ from fairs.web.view import (
     cleared,
     page,
     posted,
+    preference_cookie,
     session_cookie,
 )
 
@@ -105,9 +106,7 @@ async def elder_mode(request: AnyRequest) -> Redirect:
     form = await posted(request)
     on = form.get("elder") == "1"
     back = _safe_next(form.get("back"), "/")
-    cookie = session_cookie("1", request, 365 * 86400) if on else cleared(ELDER_COOKIE)
-    cookie.key = ELDER_COOKIE
-    cookie.httponly = False
+    cookie = preference_cookie(ELDER_COOKIE, "1", request) if on else cleared(ELDER_COOKIE)
     return Redirect(back, status_code=303, cookies=[cookie])
 
 
