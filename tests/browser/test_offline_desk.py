@@ -14,6 +14,7 @@ async def sign_in_desk(page, event_id: int) -> None:
     await page.get_by_label("密码").fill(f.PASSWORD)
     await page.get_by_role("button", name="登录").click()
     await page.get_by_role("heading", name="签到台").wait_for()
+    await page.locator("#offline-desk[data-ready]").wait_for(state="attached")  # desk.js (deferred) has run
 
 
 async def test_two_offline_desks_scan_one_person_and_syncing_counts_them_once(browser, live_server, live_client,

@@ -70,5 +70,6 @@
   window.addEventListener("online", sync);
   setInterval(sync, 15000);
   show();
+  box.dataset.ready = "1";  // the scan form is now kept offline (tests wait for this)
   sync();
 })();
