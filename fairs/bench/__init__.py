@@ -11,6 +11,7 @@ from typing import Any
 from fairs.bench.booths import bench_booths
 from fairs.bench.ics_feed import bench_ics
 from fairs.bench.itinerary import bench_itinerary
+from fairs.bench.load import bench_load
 from fairs.bench.matching import bench_matching_flow, bench_matching_greedy
 from fairs.bench.page_weight import bench_page_weight
 from fairs.bench.processes import bench_up_ready
@@ -28,4 +29,5 @@ BENCHMARKS: dict[str, Callable[[int], dict[str, Any]]] = {
     "itinerary": bench_itinerary,
     "reports": bench_reports,
     "page-weight": bench_page_weight,
+    "load": bench_load,  # --size: seconds per run (default 60)
 }
