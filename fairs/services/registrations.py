@@ -17,7 +17,7 @@ from fairs.core import states
 from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.db.tables import Attendee, Event, Participation, Registration
 from fairs.db.transactions import write_transaction
-from fairs.services import scope, waitlist
+from fairs.services import scope, waitlist, webhooks
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.participation import chosen_blocks
 from fairs.services.people import KEEP, AttendeeDetails, Keep, insert_attendee, validate_attendee
@@ -76,6 +76,10 @@ async def _register(attendee_id: int, event_id: int, actor: Actor, channel: str,
                        station=station_id, channel=channel, ranked_organizations=ranked, available_blocks=blocks,
                        created_at=clock.now())
     await row.save()
+    await webhooks.emit("registration.created", row.id, {
+        "registration_id": int(row.id), "event_id": event_id, "attendee_id": attendee_id, "status": status,
+        "channel": channel, "station_id": station_id, "registered_at": row.created_at,
+    }, fair_event_id=event_id, clock=clock)
     return int(row.id)
 
 
@@ -134,8 +138,21 @@ _COLUMNS = (
 )
 
 
+_ATTENDEES_OWN = """
+SELECT r.id, r.event, r.attendee, r.status, r.channel, r.station, r.offer_expires_at, r.created_at,
+       e.title AS event_title, e.starts_at AS event_starts_at, r.ranked_organizations, r.available_blocks
+FROM registration r LEFT JOIN event e ON e.id = r.event
+WHERE r.id = {} AND r.attendee = {}"""
+""":data:`_COLUMNS` written out for an attendee reading their own registration (the answer to
+every self-registration): building the select with Piccolo costs more than running it."""
+
+
 async def get_registration(actor: Actor, registration_id: int) -> dict[str, Any]:
-    row = await _visible(actor, Registration.select(*_COLUMNS).where(Registration.id == registration_id)).first()
+    if actor.role == "attendee" and actor.attendee_id is not None:
+        rows = await Registration.raw(_ATTENDEES_OWN, registration_id, actor.attendee_id)
+        row = rows[0] if rows else None
+    else:
+        row = await _visible(actor, Registration.select(*_COLUMNS).where(Registration.id == registration_id)).first()
     if row is None:
         raise NotFound("no such registration", field="registration_id")
     return row
@@ -153,12 +170,16 @@ async def list_registrations(actor: Actor, event_id: int | None = None, after: i
 
 async def cancel_registration(actor: Actor, registration_id: int, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
     async with write_transaction():
-        row = await _visible(actor, Registration.select(Registration.status, Registration.event),
+        row = await _visible(actor, Registration.select(Registration.status, Registration.event, Registration.attendee),
                              for_change=True).where(Registration.id == registration_id).first()
         if row is None:
             raise NotFound("no such registration", field="registration_id")
         states.move("registration", row["status"], "cancelled")
         await Registration.update({Registration.status: "cancelled"}).where(Registration.id == registration_id)
+        await webhooks.emit("registration.cancelled", registration_id, {
+            "registration_id": registration_id, "event_id": row["event"], "attendee_id": row["attendee"],
+            "previous_status": row["status"], "cancelled_at": clock.now(),
+        }, fair_event_id=row["event"], clock=clock)
         if row["status"] in ("registered", "offered"):
             await waitlist.offer_seat(row["event"], clock)
     return await get_registration(actor, registration_id)
