@@ -38,7 +38,7 @@ from redis.exceptions import RedisError
 from fairs.core import ics
 from fairs.core.errors import NotFound
 from fairs.db.engine import is_sqlite
-from fairs.db.tables import Account, CalendarFeed, CalendarItem, Registration
+from fairs.db.tables import Account, CalendarFeed, CalendarItem
 from fairs.db.transactions import lock_name, write_transaction
 from fairs.services import scope
 from fairs.services.context import Actor, Clock
@@ -198,15 +198,19 @@ SELECT count(*) AS count, sum(id) AS ids, max(updated_at) AS updated, max(sequen
 FROM ({}) AS items"""
 
 
+_REGISTERED_EVENTS = ("c.event IN (SELECT event FROM registration WHERE attendee = {} AND status IN ("
+                      + ", ".join(f"'{status}'" for status in ACTIVE_REGISTRATION) + "))")
+"""Written out: every poll of an attendee's feed runs it, and building it with Piccolo costs
+more than running it."""
+
+
 def _kinds(owner: FeedOwner) -> dict[str, QueryString]:
     """For each kind of item the owner has, the condition that makes an item of that kind
     theirs: their interviews and the fairs they are registered for; their organization's
     interviews and booths; the fairs of their area."""
     if owner.role == "attendee" and owner.attendee_id is not None:
-        registered = Registration.select(Registration.event).where(
-            Registration.attendee == owner.attendee_id, Registration.status.is_in(list(ACTIVE_REGISTRATION)))
         return {"interview": QueryString("s.attendee = {}", owner.attendee_id),
-                "fair_event": QueryString("c.event IN ({})", registered.querystrings[0]),
+                "fair_event": QueryString(_REGISTERED_EVENTS, owner.attendee_id),
                 "training": QueryString("t.attendee = {}", owner.attendee_id)}
     if owner.role == "employer" and owner.organization_id is not None:
         return {"interview": QueryString("s.organization = {}", owner.organization_id),
