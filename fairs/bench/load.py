@@ -97,7 +97,7 @@ async def _run(url: str, redis_url: str, seconds: int) -> dict[str, Any]:
         "met": {"rps": steady["rps"] >= TARGET["rps_at_least"], "p99": steady["p99_ms"] < TARGET["p99_ms_below"],
                 "errors": steady["errors"] + killed["errors"] == 0,
                 "lost_registrations": steady["lost_registrations"] + killed["lost_registrations"] == 0},
-        "topology": {"api_processes": API_PROCESSES, "workers": WORKERS, "users": USERS,
+        "topology": {"url": topology.base_url, "api_processes": API_PROCESSES, "workers": WORKERS, "users": USERS,
                      "offered_rps": USERS * PER_USER_RPS, "seconds": seconds},
         "set_up_s": round(set_up_seconds, 1),
         **machine(),
@@ -133,8 +133,18 @@ async def _part(topology: _Topology, plan: dict[str, Any], seconds: int, folder:
     })
     if kill_worker_after is not None:
         figures["worker_kill"] = killed or {"killed": False}
-        figures["worker_back"] = topology.worker_running()
+        figures["worker_back"] = await _worker_back(topology, 30)
     return figures
+
+
+async def _worker_back(topology: _Topology, seconds: float) -> bool:
+    """Whether local.sh's loop has started a new worker (within ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while not topology.worker_running():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.5)
+    return True
 
 
 def _locust(base_url: str, plan: dict[str, Any], seconds: int, folder: Path) -> dict[str, Any]:

@@ -1,0 +1,50 @@
+"""``fairs bench load`` itself, briefly (5 s per run), on the PostgreSQL run: it builds its
+festival, starts deploy/local.sh, drives it with locust, kills the worker in the second run,
+counts what the load generator was told against the database, and stops everything. The
+figures are the benchmark's business (docs/benchmarks.md); this checks the tool tells the
+truth about errors and lost registrations and leaves nothing running."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+pytestmark = pytest.mark.postgres
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bench_load_drives_the_topology_and_accounts_for_every_registration(tmp_path):
+    base = urlsplit(os.environ["FAIRS_TEST_DATABASE_URL"].replace("postgres://", "postgresql://", 1))
+    redis_base = urlsplit(os.environ.get("FAIRS_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAIRS_", "PICCOLO_"))}
+    env.update({
+        "FAIRS_DATABASE_URL": urlunsplit(base._replace(path="/fairs_bench_load_test")),  # never the suite's
+        "FAIRS_REDIS_URL": urlunsplit(redis_base._replace(path="/12")),  # the suite flushes db 0
+    })
+    done = subprocess.run([sys.executable, "-m", "fairs", "bench", "load", "--size", "5", "--json"], env=env,
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert {"rps", "p50_ms", "p99_ms", "errors", "lost_registrations"} <= set(result)
+    assert result["errors"] == 0, result.get("log_tails") or result
+    assert result["lost_registrations"] == 0
+    for part in ("steady", "worker_killed"):
+        figures = result[part]
+        assert figures["requests"] > 100
+        assert set(figures["by_kind"]) >= {"interviews", "feed", "registration", "booth_hold"}
+        assert figures["registrations_acknowledged"] > 0
+        assert figures["registrations_in_database"] == figures["registrations_acknowledged"]
+    assert result["worker_killed"]["worker_kill"]["killed"] is True
+    assert result["worker_killed"]["worker_back"] is True
+
+    port = urlsplit(result["topology"]["url"]).port
+    with socket.socket() as probe:  # local.sh stop ran: nothing serves the port any more
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
