@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -154,10 +155,43 @@ def worker(args: argparse.Namespace) -> None:
     if args.check:  # arq's check_health takes a settings class; ours are keyword arguments
         raise SystemExit(asyncio.run(async_check_health(worker_settings(url)["redis_settings"], health_check_key())))
     try:
-        run_worker(WorkerSettings, **worker_settings(url))  # type: ignore[arg-type]
+        _run_worker_until_stopped(lambda: run_worker(WorkerSettings, **worker_settings(url)))  # type: ignore[arg-type]
     finally:
         if embedded is not None and args.own_redis:
             embedded.close()
+
+
+def _run_worker_until_stopped(run: Callable[[], object], most_delay: float = 10.0) -> None:
+    """Run the arq worker; when it stops because Redis went away (a restart, a failover), start
+    it again once Redis answers, waiting 1, 2, 4 … up to ``most_delay`` seconds between tries.
+    Jobs that were running finish first (arq waits for them). A signal stops it for good."""
+    import redis.exceptions
+
+    from fairs.db.tables import Organization
+
+    delay = 1.0
+    while True:
+        started = time.monotonic()
+        try:
+            run()
+            return  # stopped by a signal
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ConnectionError) as error:
+            if time.monotonic() - started > 60:
+                delay = 1.0  # it ran a good while: a new outage, not the same one
+            logging.getLogger("fairs.worker").warning("lost Redis (%s); the worker starts again in %.0f s",
+                                                      type(error).__name__, delay)
+        try:
+            loop = asyncio.get_event_loop()  # the one arq's worker ran in
+        except RuntimeError:
+            loop = None
+        if loop is not None:
+            for number in (signal.SIGINT, signal.SIGTERM):  # while waiting, a signal stops the process at once
+                loop.remove_signal_handler(number)
+            engine = Organization._meta.db
+            if engine.engine_type == "postgres" and engine.pool is not None:  # arq skipped on_shutdown
+                loop.run_until_complete(engine.close_connection_pool())
+        time.sleep(delay)
+        delay = min(delay * 2, most_delay)
 
 
 def up(_: argparse.Namespace) -> None:

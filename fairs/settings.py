@@ -38,6 +38,18 @@ class Settings:
     worker_metrics_port: int = 0
     """``FAIRS_WORKER_METRICS_PORT``: the arq worker serves its job metrics there (0: not at all)."""
     db_pool_size: int = 10
+    db_statement_cache_size: int = 100
+    """``FAIRS_DB_STATEMENT_CACHE_SIZE``: prepared statements asyncpg keeps per connection; 0
+    behind PgBouncer in transaction pooling older than 1.21 (docs/operations.md)."""
+    db_timeout_seconds: float = 10.0
+    """``FAIRS_DB_TIMEOUT_SECONDS``: an API process waits this long for a pooled connection and
+    for each statement; then the request answers 503 with Retry-After (never a pile-up)."""
+    stale_run_after_seconds: int = 120
+    """``FAIRS_STALE_RUN_AFTER_SECONDS``: a matching run still queued or running after this long
+    is enqueued again by the reconciler (the job id keeps a live job from running twice)."""
+    outbox_lease_seconds: int = 300
+    """``FAIRS_OUTBOX_LEASE_SECONDS``: a message being sent is claimed for this long; a worker
+    that dies mid-send leaves it to be sent again after the lease. Longer than any one send."""
     booth_hold_minutes: int = 15
     retention_days: int = 1095
     allowed_hosts: tuple[str, ...] = ("*",)
@@ -142,6 +154,12 @@ class Settings:
             log_format=log_format,
             worker_metrics_port=_integer(get("WORKER_METRICS_PORT", "0"), "FAIRS_WORKER_METRICS_PORT", 0, 65535),
             db_pool_size=_integer(get("DB_POOL_SIZE", "10"), "FAIRS_DB_POOL_SIZE", 1, 500),
+            db_statement_cache_size=_integer(get("DB_STATEMENT_CACHE_SIZE", "100"), "FAIRS_DB_STATEMENT_CACHE_SIZE",
+                                             0, 10000),
+            db_timeout_seconds=_number(get("DB_TIMEOUT_SECONDS", "10"), "FAIRS_DB_TIMEOUT_SECONDS", 0.1, 600),
+            stale_run_after_seconds=_integer(get("STALE_RUN_AFTER_SECONDS", "120"), "FAIRS_STALE_RUN_AFTER_SECONDS",
+                                             1, 86400),
+            outbox_lease_seconds=_integer(get("OUTBOX_LEASE_SECONDS", "300"), "FAIRS_OUTBOX_LEASE_SECONDS", 1, 86400),
             booth_hold_minutes=_integer(get("BOOTH_HOLD_MINUTES", "15"), "FAIRS_BOOTH_HOLD_MINUTES", 1, 1440),
             retention_days=_integer(get("RETENTION_DAYS", "1095"), "FAIRS_RETENTION_DAYS", 30, 36500),
             allowed_hosts=tuple(h.strip() for h in get("ALLOWED_HOSTS", "*").split(",") if h.strip()) or ("*",),
@@ -203,6 +221,16 @@ def _integer(raw: str, name: str, low: int, high: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _number(raw: str, name: str, low: float, high: float) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, got {raw}")
     return value
 
 

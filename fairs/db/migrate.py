@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 os.environ.setdefault("PICCOLO_CONF", "fairs.db.piccolo_conf")
 
@@ -13,11 +15,35 @@ from piccolo.apps.migrations.tables import Migration  # noqa: E402
 APP = "fairs"
 
 
+MIGRATION_LOCK = 0x66616972  # "fair": the advisory lock one `fairs migrate` holds at a time
+
+
 async def apply_migrations() -> None:
-    """Run every migration not yet applied; raise if one fails."""
-    result = await run_forwards(app_name=APP)
+    """Run every migration not yet applied; raise if one fails.
+
+    On PostgreSQL one migration at a time: a session advisory lock, held on a connection of its
+    own, makes a second ``fairs migrate`` started meanwhile (two deploys, a Job retried while
+    the first still runs) wait, then find nothing left to do."""
+    async with _one_migrator():
+        result = await run_forwards(app_name=APP)
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}")
+
+
+@asynccontextmanager
+async def _one_migrator() -> AsyncIterator[None]:
+    engine = Migration._meta.db
+    if engine.engine_type != "postgres":
+        yield  # SQLite: one file, its own write lock
+        return
+    import asyncpg
+
+    connection = await asyncpg.connect(**engine.config)
+    try:
+        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        yield
+    finally:
+        await connection.close()  # the lock goes with the session
 
 
 async def pending_migrations() -> list[str]:

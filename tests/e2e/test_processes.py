@@ -11,6 +11,9 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
 
 
 def clean_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -106,3 +109,47 @@ def test_the_first_city_and_its_organizer_come_from_the_command_line(tmp_path):
     nowhere = fairs("create-organizer", "other", "--area", "999999999999")
     assert nowhere.returncode == 2
     assert "no area with code 999999999999" in nowhere.stderr
+
+
+@pytest.mark.postgres
+def test_two_migrations_started_at_once_apply_everything_once(tmp_path):
+    """Two deploys (or a retried Job) run `fairs migrate` together on a new database: the
+    second waits for the first's advisory lock, then finds nothing to do; both succeed."""
+    import asyncio
+
+    import asyncpg
+
+    base = urlsplit(os.environ["FAIRS_TEST_DATABASE_URL"].replace("postgres://", "postgresql://", 1))
+    admin_url = urlunsplit(base._replace(path="/postgres"))
+    database = "fairs_migrate_race_test"
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(admin_url, timeout=5)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    asyncio.run(admin(f'CREATE DATABASE "{database}"'))
+    env = clean_environment(tmp_path, FAIRS_DATABASE_URL=urlunsplit(base._replace(path=f"/{database}")))
+    try:
+        both = [subprocess.Popen([sys.executable, "-m", "fairs", "migrate"], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        answers = [p.communicate(timeout=120) for p in both]
+        assert [p.returncode for p in both] == [0, 0], answers
+        assert all("fairs: migrations applied" in out for out, _ in answers)
+
+        async def applied() -> list[str]:
+            connection = await asyncpg.connect(env["FAIRS_DATABASE_URL"], timeout=5)
+            try:
+                return [r["name"] for r in await connection.fetch(
+                    "SELECT name FROM migration WHERE app_name = 'fairs' ORDER BY id")]
+            finally:
+                await connection.close()
+
+        names = asyncio.run(applied())
+        modules = list((Path(__file__).resolve().parents[2] / "fairs" / "db" / "migrations").glob("m[0-9]*.py"))
+        assert len(names) == len(set(names)) == len(modules)
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))

@@ -23,12 +23,53 @@ def test_defaults_need_no_environment():
     ({"FAIRS_ENV": "production"}, "FAIRS_SECRET_KEY"),
     ({"FAIRS_SECRET_KEY": "short"}, "FAIRS_SECRET_KEY"),
     ({"FAIRS_ENV": "staging"}, "FAIRS_ENV"),
+    ({"FAIRS_DB_TIMEOUT_SECONDS": "0"}, "FAIRS_DB_TIMEOUT_SECONDS"),
+    ({"FAIRS_DB_TIMEOUT_SECONDS": "nan"}, "FAIRS_DB_TIMEOUT_SECONDS"),
+    ({"FAIRS_STALE_RUN_AFTER_SECONDS": "soon"}, "FAIRS_STALE_RUN_AFTER_SECONDS"),
+    ({"FAIRS_OUTBOX_LEASE_SECONDS": "0"}, "FAIRS_OUTBOX_LEASE_SECONDS"),
+    ({"FAIRS_DB_STATEMENT_CACHE_SIZE": "-1"}, "FAIRS_DB_STATEMENT_CACHE_SIZE"),
 ])
 def test_an_invalid_setting_is_one_line_naming_the_variable(env, variable):
     with pytest.raises(SettingsError) as error:
         Settings.from_environment(env)
     assert str(error.value).startswith(variable)
     assert "\n" not in str(error.value)
+
+
+def test_the_fault_timings_have_production_defaults_and_can_be_shortened():
+    s = Settings.from_environment({})
+    assert (s.db_timeout_seconds, s.stale_run_after_seconds, s.outbox_lease_seconds) == (10.0, 120, 300)
+    short = Settings.from_environment({"FAIRS_DB_TIMEOUT_SECONDS": "1.5", "FAIRS_STALE_RUN_AFTER_SECONDS": "2",
+                                       "FAIRS_OUTBOX_LEASE_SECONDS": "3"})
+    assert (short.db_timeout_seconds, short.stale_run_after_seconds, short.outbox_lease_seconds) == (1.5, 2, 3)
+
+
+def test_behind_pgbouncer_the_statement_cache_can_be_switched_off():
+    from fairs.db.engine import engine_for
+
+    assert Settings.from_environment({}).db_statement_cache_size == 100
+    assert Settings.from_environment({"FAIRS_DB_STATEMENT_CACHE_SIZE": "0"}).db_statement_cache_size == 0
+    engine = engine_for("postgresql://fairs@pgbouncer:6432/fairs", statement_cache_size=0)
+    assert engine.config["statement_cache_size"] == 0  # what Piccolo hands to asyncpg.create_pool
+    assert engine.config["server_settings"] == {"lock_timeout": "3000"}
+
+
+def test_the_worker_starts_again_when_redis_goes_away_and_stops_on_a_signal(monkeypatch):
+    import redis.exceptions
+
+    from fairs import cli
+
+    monkeypatch.setattr(cli.time, "sleep", lambda seconds: waits.append(seconds))
+    waits: list[float] = []
+    runs: list[int] = []
+
+    def run() -> None:
+        runs.append(1)
+        if len(runs) <= 3:
+            raise redis.exceptions.ConnectionError("Connection refused")
+
+    cli._run_worker_until_stopped(run, most_delay=3)
+    assert len(runs) == 4 and waits == [1, 2, 3]
 
 
 def test_the_secret_key_is_generated_once_and_kept(tmp_path):

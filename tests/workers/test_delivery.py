@@ -58,3 +58,54 @@ async def test_a_permanent_refusal_is_kept_and_not_retried(client, clock):
     tried = len(calls)
     await outbox.deliver_pending(Refusing(), clock)
     assert len(calls) == tried  # given up on: not tried again
+
+
+async def test_a_message_being_sent_is_claimed_first_and_a_second_relay_leaves_it_alone(clock):
+    """The claim is committed before the send (an attempt counted, a lease): a relay started
+    meanwhile — another worker, or this one after its database connection broke — skips it."""
+    from datetime import timedelta
+
+    await outbox.queue_message("claim-test:1", "email", "li@example.org", "通知", "内容", clock)
+    seen: list[dict] = []
+    others: list[int] = []
+
+    class Other:
+        async def send(self, message):
+            others.append(message["id"])
+
+    class Watching:
+        async def send(self, message):
+            seen.append(await Outbox.select(Outbox.attempts, Outbox.next_attempt_at).where(
+                Outbox.id == message["id"]).first())
+            assert await outbox.deliver_pending(Other(), clock) == {"sent": 0, "failed": 0}
+
+    assert await outbox.deliver_pending(Watching(), clock, lease=timedelta(minutes=3)) == {"sent": 1, "failed": 0}
+    assert seen == [{"attempts": 1, "next_attempt_at": clock.now() + timedelta(minutes=3)}] and others == []
+
+
+async def test_a_send_cut_off_midway_is_sent_again_once_its_lease_has_run_out(clock):
+    """A worker killed (or a job cancelled) mid-send leaves its claim; the message waits for the
+    lease, then goes once."""
+    import asyncio
+
+    import pytest
+
+    await outbox.queue_message("lease-test:1", "email", "li@example.org", "通知", "内容", clock)
+    sent: list[int] = []
+
+    class CutOff:
+        async def send(self, message):
+            raise asyncio.CancelledError
+
+    class Working:
+        async def send(self, message):
+            sent.append(message["id"])
+
+    with pytest.raises(asyncio.CancelledError):
+        await outbox.deliver_pending(CutOff(), clock)
+    assert await outbox.deliver_pending(Working(), clock) == {"sent": 0, "failed": 0}
+    clock.advance(seconds=outbox.LEASE.total_seconds() + 1)
+    assert await outbox.deliver_pending(Working(), clock) == {"sent": 1, "failed": 0}
+    assert await outbox.deliver_pending(Working(), clock) == {"sent": 0, "failed": 0}
+    assert len(sent) == 1
+    assert (await Outbox.select(Outbox.attempts).first())["attempts"] == 2
