@@ -17,7 +17,7 @@ from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.db.engine import open_pool
 from fairs.db.migrate import pending_migrations
 from fairs.observe.jobs import observe_all
-from fairs.services import allocation, booths, data_rights, matching, outbox, outcomes, tour_plans, waitlist
+from fairs.services import allocation, booths, data_rights, matching, outbox, outcomes, tour_plans, waitlist, webhooks
 from fairs.services.context import SYSTEM_CLOCK
 from fairs.services.delivery import senders_from
 from fairs.services.progress import reporter
@@ -26,7 +26,6 @@ from fairs.settings import get_settings
 from workers import reminders as reminder_jobs
 
 log = logging.getLogger("fairs.worker")
-STALE_RUN_AFTER = timedelta(minutes=2)
 STALE_TOUR_PLAN_AFTER = timedelta(minutes=15)
 """Longer than the largest time budget (10 min) plus loading and writing."""
 
@@ -44,6 +43,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["clock"] = SYSTEM_CLOCK
     ctx["sender"] = senders_from(settings)  # SMTP / SMS gateway when configured, else files under var/outbox
     waitlist.use_queue(ArqQueue(ctx["redis"]))
+    webhooks.use_queue(ArqQueue(ctx["redis"]))
     engine = Organization._meta.db
     ctx["owns_pool"] = engine.engine_type == "postgres" and engine.pool is None
     if ctx["owns_pool"]:
@@ -125,7 +125,13 @@ async def purge_expired_data(ctx: dict[str, Any]) -> dict[str, int]:
 
 async def deliver_outbox(ctx: dict[str, Any]) -> dict[str, int]:
     return await outbox.deliver_pending(ctx["sender"], ctx["clock"],
-                                        organizer_mailbox=ctx["settings"].organizer_mailbox)
+                                        organizer_mailbox=ctx["settings"].organizer_mailbox,
+                                        lease=timedelta(seconds=ctx["settings"].outbox_lease_seconds))
+
+
+async def deliver_webhooks(ctx: dict[str, Any]) -> dict[str, int]:
+    """POST the webhook deliveries that are due (signed; failures retried with back-off)."""
+    return await webhooks.deliver_due(ctx["clock"])
 
 
 async def run_allocation(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
@@ -161,23 +167,28 @@ async def release_expired_holds(ctx: dict[str, Any]) -> list[int]:
 
 
 async def requeue_stale_match_runs(ctx: dict[str, Any]) -> list[int]:
-    older_than = ctx["clock"].now() - STALE_RUN_AFTER
+    """Runs still queued or running after FAIRS_STALE_RUN_AFTER_SECONDS are enqueued again
+    (Redis lost the job: restarted without persistence, or the enqueue after commit failed)."""
+    older_than = ctx["clock"].now() - timedelta(seconds=ctx["settings"].stale_run_after_seconds)
     return await matching.requeue_stale_runs(ArqQueue(ctx["redis"]), older_than)
 
 
 class WorkerSettings:
     # every job runs inside fairs.observe.jobs.observed: the enqueuing request's id and the job
     # in its log records, its duration and outcome in the metrics
-    functions = observe_all([run_matching, run_tour_plan, deliver_outbox, run_allocation, expire_booth_offer,
-                             expire_seat_offer, *reminder_jobs.FUNCTIONS])
+    functions = observe_all([run_matching, run_tour_plan, deliver_outbox, deliver_webhooks, run_allocation,
+                             expire_booth_offer, expire_seat_offer, *reminder_jobs.FUNCTIONS])
     cron_jobs = observe_all([
-        cron(deliver_outbox, second={0, 30}, run_at_startup=True, unique=True),
-        cron(requeue_stale_match_runs, second={15}, unique=True),
+        # every 10 s: one cheap query each; a message whose lease ran out (its worker died
+        # mid-send) and a run whose job Redis lost are picked up again within seconds
+        cron(deliver_outbox, second=set(range(0, 60, 10)), run_at_startup=True, unique=True),
+        cron(requeue_stale_match_runs, second=set(range(5, 60, 10)), unique=True),
         cron(requeue_stale_tour_plans, minute=set(range(0, 60, 5)), second={20}, unique=True),
         cron(create_follow_ups, hour={2}, minute={10}, second={0}, unique=True),
         cron(purge_expired_data, hour={3}, minute={20}, second={0}, unique=True),
         cron(release_expired_holds, second={5, 35}, unique=True),
         cron(close_application_windows, second={25}, unique=True),
+        cron(deliver_webhooks, second={2, 32}, unique=True),
         cron(expire_seat_offers, second={45}, unique=True),
         *reminder_jobs.CRON_JOBS,
     ])

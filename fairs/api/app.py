@@ -20,6 +20,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from fairs.api.openapi import document_errors
 from fairs.api.problems import EXCEPTION_HANDLERS
 from fairs.api.routes.accounts import AccountController
 from fairs.api.routes.areas import AreaController
@@ -35,10 +36,11 @@ from fairs.api.routes.overrides import OverrideController
 from fairs.api.routes.setup import SetupController
 from fairs.api.routes.tours import TourController
 from fairs.api.routes.training import TrainingController
+from fairs.api.routes.webhooks import WebhookController
 from fairs.api.security import TokenMiddleware, public
 from fairs.db.engine import open_pool
 from fairs.observe.http import RequestContextMiddleware, before_send, metrics_endpoint
-from fairs.services import passwords, waitlist
+from fairs.services import passwords, waitlist, webhooks
 from fairs.services.context import SYSTEM_CLOCK, Clock
 from fairs.services.queue import JobQueue, open_queue
 from fairs.settings import Settings
@@ -55,6 +57,7 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
     passwords.use_cost(settings.password_hash_cost)
     if queue is not None:
         waitlist.use_queue(queue)
+        webhooks.use_queue(queue)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -65,11 +68,12 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
         if pooled:
             # The whole pool is opened now: a rush (a fair opening its booking) must not wait
             # for PostgreSQL to start backends one by one.
-            await open_pool(engine, settings.db_pool_size, settings.db_pool_size)
+            await open_pool(engine, settings.db_pool_size, settings.db_pool_size, settings.db_timeout_seconds)
         opened = None
         if app.state.queue is None:
             opened = app.state.queue = await open_queue(settings.redis_url)
         waitlist.use_queue(app.state.queue)
+        webhooks.use_queue(app.state.queue)
         try:
             yield
         finally:
@@ -78,13 +82,13 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
             if pooled:
                 await engine.close_connection_pool()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz, readyz, metrics_endpoint,
             AccountController, AreaController, SetupController, EmployerController,
             AttendanceController, BoothController, FloorPlanController, MatchingController,
             OverrideController, CalendarFeedController,
-            TrainingController, TourController, OutcomeController,
+            TrainingController, TourController, OutcomeController, WebhookController,
             *PAGES, create_static_files_router(path="/static", directories=[WEB / "static"], guards=[public]),
         ],
         lifespan=[lifespan],
@@ -103,11 +107,10 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
             version="0.1.0",
             description="Job-fair campaigns for grassroots workers. Errors are problem details (RFC 9457).",
             path="/schema",
-            openapi_router=Router("/schema", guards=[public], route_handlers=[]),
+            openapi_router=Router("/schema", guards=[public], route_handlers=[], include_in_schema=False),
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
             components=Components(security_schemes={
                 "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}),
-            security=[{"BearerToken": []}],
         ),
         # Pages and files travel gzipped (a cheap phone on a slow connection); progress streams
         # do not (compression would hold their events back).
@@ -117,4 +120,6 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )
+    document_errors(app)  # problem answers and sign-in per operation (fairs/api/openapi.py)
+    return app
 

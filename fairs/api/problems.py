@@ -11,7 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from fairs.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests
-from fairs.db.integrity import as_conflict, is_busy, is_connection_lost, is_integrity_error
+from fairs.db.integrity import as_conflict, is_busy, is_connection_lost, is_integrity_error, is_timeout
 
 log = logging.getLogger("fairs.api")
 
@@ -97,6 +97,12 @@ def unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Respo
         response = problem(503, "the database connection was lost; retry with the same Idempotency-Key",
                            "database_unavailable", [{"field": "request", "message": "retry"}], request.url.path)
         response.headers["Retry-After"] = "1"
+        return response
+    if is_timeout(error):
+        log.warning("database too slow on %s %s: %s", request.method, request.url.path, type(error).__name__)
+        response = problem(503, "the database is slow to answer right now; retry with the same Idempotency-Key",
+                           "database_timeout", [{"field": "request", "message": "retry"}], request.url.path)
+        response.headers["Retry-After"] = "2"
         return response
     if is_busy(error):
         response = problem(409, "many people are asking for the same thing right now; try again in a moment",

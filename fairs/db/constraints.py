@@ -363,3 +363,23 @@ CHECK_INS = RuleSet(
     unique_indexes=(),
     indexes=(("registration", "registration_arrivals", ("event", "checked_in_at")),),
 )
+
+
+WEBHOOKS = RuleSet(
+    checks=(
+        CheckRule("webhook_delivery", "webhook_delivery_status",
+                  _one_of("status", "pending", "delivered", "failed", "dead")),
+        CheckRule("webhook_delivery", "webhook_delivery_attempts", "{row}attempts >= 0"),
+        CheckRule("webhook_endpoint", "webhook_endpoint_url",
+                  "{row}url LIKE 'http://%' OR {row}url LIKE 'https://%'"),
+    ),
+    unique_indexes=(
+        # an event reaches an endpoint once, however often the change that caused it is written
+        UniqueIndex("webhook_delivery", "webhook_delivery_once", ("endpoint", "event_id")),
+    ),
+    indexes=(
+        ("webhook_endpoint", "webhook_endpoint_by_area", ("area", "active")),
+        ("webhook_delivery", "webhook_delivery_due", ("status", "next_attempt_at")),
+        ("webhook_delivery", "webhook_delivery_log", ("endpoint", "id")),
+    ),
+)

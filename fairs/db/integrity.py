@@ -18,13 +18,14 @@ from fairs.db.constraints import (
     TOURS,
     TRAINING,
     WAITLISTS,
+    WEBHOOKS,
 )
 
 CHECKS = (FOUNDATION.checks + BOOTHS.checks + WAITLISTS.checks + MATCHING.checks + CALENDAR.checks
-          + TRAINING.checks + TOURS.checks + OUTCOMES.checks)
+          + TRAINING.checks + TOURS.checks + OUTCOMES.checks + WEBHOOKS.checks)
 UNIQUE_INDEXES = (FOUNDATION.unique_indexes + BOOTHS.unique_indexes + WAITLISTS.unique_indexes
                   + MATCHING.unique_indexes + CALENDAR.unique_indexes + TRAINING.unique_indexes
-                  + TOURS.unique_indexes + OUTCOMES.unique_indexes)
+                  + TOURS.unique_indexes + OUTCOMES.unique_indexes + WEBHOOKS.unique_indexes)
 
 _MESSAGES = {
     "booth_reserved_once_per_event": ("booth", "this booth is already held or reserved for the event"),
@@ -82,6 +83,13 @@ def is_connection_lost(error: BaseException) -> bool:
     return isinstance(error, asyncpg.exceptions.ConnectionDoesNotExistError | asyncpg.exceptions.InterfaceError
                       | asyncpg.exceptions.AdminShutdownError | asyncpg.exceptions.CannotConnectNowError
                       | asyncpg.exceptions.InternalClientError | ConnectionError)
+
+
+def is_timeout(error: BaseException) -> bool:
+    """The database did not answer in time: no pooled connection free within the timeout, or a
+    statement slower than it (``FAIRS_DB_TIMEOUT_SECONDS``; a server-side statement timeout).
+    A write may or may not have committed: the client retries with its Idempotency-Key."""
+    return isinstance(error, TimeoutError | asyncpg.exceptions.QueryCanceledError)
 
 
 def is_integrity_error(error: BaseException) -> bool:

@@ -629,6 +629,45 @@ class WalkIn(Table, tablename="walk_in"):
     created_at = Timestamptz()
 
 
+class WebhookEndpoint(Table, tablename="webhook_endpoint"):
+    """Where an organizer's own system (a city's or province's statistics) takes events: every
+    event of the ``area``'s subtree of the subscribed ``event_types`` is POSTed to ``url``,
+    signed with ``secret`` (shown once, when made or rotated). After a rotation the previous
+    secret still signs, alongside, until ``previous_secret_expires_at``."""
+
+    area = ForeignKey(Area, on_delete=OnDelete.restrict)
+    url = Varchar(length=500)
+    description = Varchar(length=200, default="")
+    secret = Varchar(length=100, secret=True)
+    previous_secret = Varchar(length=100, default="", secret=True)
+    previous_secret_expires_at = Timestamptz(null=True, default=None)
+    event_types = Array(Varchar(length=40))
+    active = Boolean(default=True)
+    created_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+
+
+class WebhookDelivery(Table, tablename="webhook_delivery"):
+    """One event for one endpoint, written in the transaction of the change (an outbox), sent
+    by a job: ``pending`` → ``delivered`` | ``failed`` (will be retried at
+    ``next_attempt_at``) → … → ``dead`` (given up). ``event_id`` is stable and unique per
+    endpoint, so a repeated write of the same event never sends it twice."""
+
+    endpoint = ForeignKey(WebhookEndpoint, on_delete=OnDelete.cascade)
+    event_type = Varchar(length=40)
+    event_id = Varchar(length=120)
+    payload = JSON(default="{}")
+    """The whole body sent: ``{"id", "type", "created_at", "data"}``."""
+    status = Varchar(length=12, default="pending")
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    last_status_code = Integer(null=True, default=None)
+    last_error = Varchar(length=300, default="")
+    """Why the last attempt failed (``HTTP 500``, ``ReadTimeout``): never a body or a URL."""
+    delivered_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
 TABLES: list[type[Table]] = [  # in dependency order: a table only points at tables above it
     Area,
     ServiceStation,
@@ -668,4 +707,6 @@ TABLES: list[type[Table]] = [  # in dependency order: a table only points at tab
     Outbox,
     CalendarFeed,
     IdempotencyRecord,
+    WebhookEndpoint,
+    WebhookDelivery,
 ]

@@ -8,10 +8,12 @@ Recorded as things happen (cheap: a lock and a bisect per observation):
 - ``fairs_job_duration_seconds{function, outcome}`` and ``fairs_job_failures_total{function}``
   (recorded in the worker process: :mod:`fairs.observe.jobs`).
 
-Read from the database when ``/metrics`` is scraped (two small queries, see :func:`scrape`):
+Read from the database when ``/metrics`` is scraped (three small queries, see :func:`scrape`):
 
 - ``fairs_outbox_messages{state}`` (queued, retrying, failed) and
   ``fairs_outbox_oldest_unsent_age_seconds``;
+- ``fairs_webhook_deliveries{state}`` (pending, retrying, dead) and
+  ``fairs_webhook_oldest_undelivered_age_seconds``;
 - ``fairs_match_run_last_coverage``, ``…_priority_coverage``, ``…_duration_seconds`` and
   ``…_finished_timestamp_seconds`` of the last succeeded matching run.
 
@@ -115,7 +117,7 @@ async def database_figures(now: datetime) -> list[GaugeMetricFamily]:
     age = GaugeMetricFamily("fairs_outbox_oldest_unsent_age_seconds",
                             "Age of the oldest message still to be delivered (0: none).",
                             value=max(0.0, now.timestamp() - oldest) if oldest is not None else 0.0)
-    families = [outbox, age]
+    families = [outbox, age, *await _webhook_backlog(now)]
 
     run: dict[str, Any] | None = await MatchRun.select(
         MatchRun.id, MatchRun.metrics, MatchRun.started_at, MatchRun.finished_at,
@@ -137,6 +139,29 @@ async def database_figures(now: datetime) -> list[GaugeMetricFamily]:
             if value is not None:
                 families.append(GaugeMetricFamily(f"fairs_match_run_last_{name}", help_text, value=float(value)))
     return families
+
+
+async def _webhook_backlog(now: datetime) -> list[GaugeMetricFamily]:
+    """Webhook deliveries not delivered, by state (through the ``webhook_delivery_due`` index)."""
+    from fairs.db.tables import WebhookDelivery
+
+    rows = await WebhookDelivery.raw(
+        "SELECT SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending, "
+        "SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS retrying, "
+        "SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) AS dead, "
+        "MIN(CASE WHEN status IN ('pending', 'failed') THEN created_at END) AS oldest "
+        "FROM webhook_delivery WHERE status IN ('pending', 'failed', 'dead')")
+    backlog = rows[0] if rows else {}
+    deliveries = GaugeMetricFamily("fairs_webhook_deliveries", "Webhook deliveries not delivered: pending (not "
+                                   "tried yet), retrying (failed, will be tried again), dead (given up).",
+                                   labels=["state"])
+    for state in ("pending", "retrying", "dead"):
+        deliveries.add_metric([state], float(backlog.get(state) or 0))
+    oldest = _timestamp(backlog.get("oldest"))
+    age = GaugeMetricFamily("fairs_webhook_oldest_undelivered_age_seconds",
+                            "Age of the oldest webhook delivery still to be delivered (0: none).",
+                            value=max(0.0, now.timestamp() - oldest) if oldest is not None else 0.0)
+    return [deliveries, age]
 
 
 def _timestamp(value: object) -> float | None:

@@ -29,6 +29,7 @@ from fairs.core.contact import normalize_mobile
 from fairs.core.errors import DomainError, FieldProblem, InvalidInput
 from fairs.db.tables import Attendee, Event, Registration
 from fairs.db.transactions import write_transaction
+from fairs.services import webhooks
 from fairs.services.areas import list_areas
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.people import AttendeeDetails, validate_attendee
@@ -181,7 +182,7 @@ async def import_registrations(actor: Actor, event_id: int, data: bytes, vocabul
     docstring); returns the registrations in file order."""
     rows = await read_rows(actor, event_id, decode(data), vocabulary, clock)
     done = []
-    async with write_transaction():
+    async with write_transaction(), webhooks.collecting(clock):  # one webhook insert for the file
         for line, details in rows:
             try:
                 done.append(await register_on_behalf(actor, event_id, details, clock))

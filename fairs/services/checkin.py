@@ -27,7 +27,7 @@ from fairs.core.checkin import read_checkin_code
 from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.db.tables import Event, Registration
 from fairs.db.transactions import lock_rows, write_transaction
-from fairs.services import scope
+from fairs.services import scope, webhooks
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.fairs_setup import require_organizer
 
@@ -71,7 +71,7 @@ async def check_in(actor: Actor, event_id: int, code: str, secret: str, clock: C
             raise Conflict(f"the event is {event['status']}: nobody checks in", field="event_id",
                            code="event_not_open")
         await lock_rows(Registration, [registration_id])
-        row = await Registration.select(Registration.status, Registration.checked_in_at,
+        row = await Registration.select(Registration.status, Registration.checked_in_at, Registration.attendee,
                                         Registration.attendee.name.as_alias("name")).where(
             Registration.id == registration_id, Registration.event == event_id).first()
         if row is None:
@@ -88,6 +88,10 @@ async def check_in(actor: Actor, event_id: int, code: str, secret: str, clock: C
                                    Registration.checked_in_by: actor.account_id,
                                    Registration.check_in_client_id: client_id or ""}).where(
             Registration.id == registration_id)
+        await webhooks.emit("checkin.created", registration_id, {
+            "registration_id": registration_id, "event_id": event_id, "attendee_id": row["attendee"],
+            "checked_in_at": arrival, "synced_offline": scanned_at is not None,
+        }, fair_event_id=event_id, clock=clock)
     return found
 
 

@@ -13,8 +13,8 @@ have it deleted, and not have it kept longer than needed.
   dimensions of the reports.
 - **Retention** (:func:`purge_expired`, a daily cron job): people with no activity (a
   registration, a fair, a follow-up) for ``FAIRS_RETENTION_DAYS`` (default 3 years) are
-  anonymised, and sent messages, employers' contact reads and replayed answers older than that
-  are deleted.
+  anonymised, and sent messages, employers' contact reads, replayed answers and finished
+  (delivered or dead) webhook deliveries older than that are deleted.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from fairs.db.tables import (
     WalkIn,
 )
 from fairs.db.transactions import lock_rows, write_transaction
+from fairs.services import webhooks
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 
 DELETED_NAME = "已注销"
@@ -147,7 +148,9 @@ async def _delete_old(cutoff: datetime) -> dict[str, int]:
         reads = await ContactRead.delete().where(ContactRead.at < cutoff).returning(ContactRead.id)
         answers = await IdempotencyRecord.delete().where(IdempotencyRecord.created_at < cutoff).returning(
             IdempotencyRecord.id)
-    return {"messages": len(messages), "contact_reads": len(reads), "replayed_answers": len(answers)}
+        deliveries = await webhooks.purge_finished(cutoff)
+    return {"messages": len(messages), "contact_reads": len(reads), "replayed_answers": len(answers),
+            "webhook_deliveries": deliveries}
 
 
 async def contact_reads(actor: Actor, attendee_id: int | None = None, organization_id: int | None = None,

@@ -31,7 +31,7 @@ from fairs.db.tables import (
     Venue,
 )
 from fairs.db.transactions import after_commit, copy_rows, lock_rows, write_transaction
-from fairs.services import scope
+from fairs.services import scope, webhooks
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.fairs_setup import require_organizer
 from fairs.services.invitations import calendar_content_type
@@ -174,7 +174,7 @@ async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_C
     Returns the run's metrics."""
     async with write_transaction():
         await lock_rows(MatchRun, [run_id])
-        run = await MatchRun.select(MatchRun.status, MatchRun.event, MatchRun.metrics).where(
+        run = await MatchRun.select(MatchRun.status, MatchRun.event, MatchRun.metrics, MatchRun.parameters).where(
             MatchRun.id == run_id).output(load_json=True).first()
         if run is None:
             raise NotFound("no such matching run", field="match_run_id")
@@ -204,7 +204,23 @@ async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_C
             MatchRun.status: "succeeded", MatchRun.metrics: metrics, MatchRun.finished_at: clock.now(),
             MatchRun.started_at: started_at,
         }).where(MatchRun.id == run_id)
+        await webhooks.emit("interviews.scheduled", run_id, {
+            "match_run_id": run_id, "event_id": event_id, "trigger": run_trigger(run),
+            "finished_at": clock.now(), **{k: metrics[k] for k in SCHEDULED_FIGURES},
+        }, fair_event_id=event_id, clock=clock)
     return metrics
+
+
+SCHEDULED_FIGURES = ("candidates", "attendees_with_interview", "coverage", "priority_attendees",
+                     "priority_attendees_with_interview", "priority_coverage", "interviews_created",
+                     "interviews_kept", "openings", "slots", "total_fit", "fit_upper_bound", "pins", "pins_met")
+"""The figures of a finished run an ``interviews.scheduled`` webhook carries (no attendee ids)."""
+
+
+def run_trigger(run: dict[str, Any]) -> str:
+    """``organizer`` (asked for) or ``backfill`` (a declined interview's place given again)."""
+    parameters = run.get("parameters") or {}
+    return str(parameters.get("trigger", "organizer")) if isinstance(parameters, dict) else "organizer"
 
 
 async def mark_failed(run_id: int, reason: str, clock: Clock = SYSTEM_CLOCK) -> None:

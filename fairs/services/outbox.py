@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Protocol
 
 from fairs.db.tables import Outbox
-from fairs.db.transactions import claim_row, write_transaction
 from fairs.services.context import SYSTEM_CLOCK, Clock
 from fairs.services.invitations import attach_calendar
 
@@ -53,8 +52,14 @@ class FolderSender:
         (self.folder / f"{name}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1))
 
 
+LEASE = timedelta(minutes=5)
+"""How long a message being sent stays claimed (``FAIRS_OUTBOX_LEASE_SECONDS`` in the worker):
+longer than any one send can take (the SMTP sender's timeout bounds each network step)."""
+
+
 async def deliver_pending(sender: Sender, clock: Clock = SYSTEM_CLOCK, batch: int = 100,
-                          most: int = 2000, organizer_mailbox: str = "fairs-noreply@example.org") -> dict[str, int]:
+                          most: int = 2000, organizer_mailbox: str = "fairs-noreply@example.org",
+                          lease: timedelta = LEASE) -> dict[str, int]:
     """Send unsent messages, oldest first, in batches, up to ``most`` per call. A failure is
     counted and retried on a later call, up to MAX_ATTEMPTS. Personal data (recipients,
     bodies) is never logged."""
@@ -68,40 +73,60 @@ async def deliver_pending(sender: Sender, clock: Clock = SYSTEM_CLOCK, batch: in
         if not pending:
             break
         after = pending[-1]["id"]
-        counts = await _deliver(sender, pending, clock, organizer_mailbox)
+        counts = await _deliver(sender, pending, clock, organizer_mailbox, lease)
         sent, failed = sent + counts["sent"], failed + counts["failed"]
     return {"sent": sent, "failed": failed}
 
 
+async def _claim(message_id: int, clock: Clock, lease: timedelta) -> bool:
+    """Claim one due message for ``lease``, committed before it is sent (an attempt is counted
+    now): no other worker takes it while it is being sent, even if this worker's database
+    connection breaks meanwhile or its job is cancelled while the send goes on in a thread.
+    A worker killed mid-send leaves the claim to run out; the message is sent again then."""
+    now = clock.now()
+    claimed = await Outbox.update({Outbox.attempts: Outbox.attempts + 1, Outbox.next_attempt_at: now + lease}).where(
+        (Outbox.id == message_id) & Outbox.sent_at.is_null() & (Outbox.attempts < MAX_ATTEMPTS)
+        & (Outbox.next_attempt_at.is_null() | (Outbox.next_attempt_at <= now))).returning(Outbox.id)
+    return bool(claimed)
+
+
 async def _deliver(sender: Sender, pending: list[dict[str, object]], clock: Clock,
-                   organizer_mailbox: str) -> dict[str, int]:
-    """Each message is claimed (row lock) while it is sent, so two workers delivering at once
-    never send the same message twice; the send happens inside that short transaction."""
+                   organizer_mailbox: str, lease: timedelta) -> dict[str, int]:
+    """Each message is claimed (:func:`_claim`), sent, then marked sent. No database
+    transaction stays open while the channel is slow. What is left is the window between the
+    channel accepting a message and the mark: a worker killed there (or losing the database
+    there) sends it again once the lease runs out, with the same Message-ID / Idempotency-Key,
+    so the recipient's side can tell it is one message (docs/operations.md, Faults)."""
     sent = failed = 0
     for message in pending:
-        async with write_transaction():
-            if not await claim_row(Outbox, int(message["id"]), "sent_at IS NULL"):  # type: ignore[call-overload]
-                continue
-            try:
-                await sender.send(await attach_calendar(message, organizer_mailbox, clock))
-            except Exception as error:  # noqa: BLE001 - any failure of the channel is retried later
-                failed += 1
-                # a permanent refusal (no such mailbox, a number the gateway rejects) is not retried
-                attempts = MAX_ATTEMPTS if type(error).__name__ == "PermanentDeliveryError" else Outbox.attempts + 1
-                log.warning("outbox message %s failed: %s", message["id"], type(error).__name__)
-                retry_at = clock.now() + backoff(int(message["attempts"]) + 1)  # type: ignore[call-overload]
-                await Outbox.update({Outbox.attempts: attempts, Outbox.last_error: _error_text(error),
-                                     Outbox.next_attempt_at: retry_at}).where(Outbox.id == message["id"])
-                continue
-            sent += 1
-            await Outbox.update({Outbox.attempts: Outbox.attempts + 1, Outbox.sent_at: clock.now()}).where(
-                Outbox.id == message["id"])
+        if not await _claim(int(message["id"]), clock, lease):  # type: ignore[call-overload]
+            continue  # another worker has it, or had it meanwhile
+        try:
+            await sender.send(await attach_calendar(message, organizer_mailbox, clock))
+        except Exception as error:  # noqa: BLE001 - any failure of the channel is retried later
+            failed += 1
+            # a permanent refusal (no such mailbox, a number the gateway rejects) is not retried
+            permanent = type(error).__name__ == "PermanentDeliveryError"
+            log.warning("outbox message %s failed: %s", message["id"], type(error).__name__)
+            retry_at = clock.now() + backoff(int(message["attempts"]) + 1)  # type: ignore[call-overload]
+            changes = {Outbox.last_error: _error_text(error), Outbox.next_attempt_at: retry_at}
+            if permanent:
+                changes[Outbox.attempts] = MAX_ATTEMPTS
+            await Outbox.update(changes).where(Outbox.id == message["id"])
+            continue
+        sent += 1
+        await Outbox.update({Outbox.sent_at: clock.now(), Outbox.next_attempt_at: None}).where(
+            Outbox.id == message["id"])
     return {"sent": sent, "failed": failed}
 
 
-def backoff(attempts: int) -> timedelta:
-    """How long to wait after the ``attempts``-th failure: 1, 2, 4 … minutes, at most 6 hours."""
-    return timedelta(minutes=min(2 ** max(0, attempts - 1), 360))
+def backoff(attempts: int, *, first: timedelta = timedelta(minutes=1), factor: int = 2,
+            cap: timedelta = timedelta(hours=6)) -> timedelta:
+    """How long to wait after the ``attempts``-th failure: ``first``, then ``factor`` times
+    longer each time, at most ``cap`` (messages: 1, 2, 4 … minutes, at most 6 hours; webhooks
+    use their own schedule, fairs.services.webhooks)."""
+    seconds = first.total_seconds() * float(factor) ** min(max(0, attempts - 1), 64)
+    return timedelta(seconds=min(seconds, cap.total_seconds()))
 
 
 def _error_text(error: BaseException) -> str:

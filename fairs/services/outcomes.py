@@ -31,7 +31,7 @@ from fairs.db.tables import (
     ServiceStation,
 )
 from fairs.db.transactions import lock_rows, write_transaction
-from fairs.services import scope, stages
+from fairs.services import scope, stages, webhooks
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.interviews import interview_view
 
@@ -77,6 +77,8 @@ async def mark_outcome(actor: Actor, interview_id: int, outcome: str, hired_posi
                 raise InvalidInput("no such position of this employer", "hired_position_id")
             if started < row["starts_at"].date() or started > row["starts_at"].date() + timedelta(days=366):
                 raise InvalidInput("must be on or after the interview, within a year", "start_date")
+        before = await InterviewSlot.select(InterviewSlot.outcome, InterviewSlot.hired_position,
+                                            InterviewSlot.start_date).where(InterviewSlot.id == interview_id).first()
         await InterviewSlot.update({
             InterviewSlot.outcome: outcome,
             InterviewSlot.hired_position: hired_position_id if outcome == "hired" else None,
@@ -84,6 +86,17 @@ async def mark_outcome(actor: Actor, interview_id: int, outcome: str, hired_posi
             InterviewSlot.outcome_at: clock.now(), InterviewSlot.outcome_by: actor.account_id,
         }).where(InterviewSlot.id == interview_id)
         await stages.refresh([row["event"]], row["attendee"])
+        hired_position = hired_position_id if outcome == "hired" else None
+        start = started.isoformat() if started else None
+        if before is None or (before["outcome"], before["hired_position"], before["start_date"]) != (
+                outcome, hired_position, start):  # a repeated marking is not a new event
+            marked_at = clock.now()
+            await webhooks.emit("interview.outcome", f"{interview_id}:{marked_at.timestamp():.6f}", {
+                "interview_id": interview_id, "event_id": row["event"], "organization_id": row["organization"],
+                "position_id": row["position"], "hired_position_id": hired_position, "attendee_id": row["attendee"],
+                "outcome": outcome, "previous_outcome": (before or {}).get("outcome") or None, "start_date": start,
+                "marked_at": marked_at,
+            }, fair_event_id=row["event"], clock=clock)
     view = await interview_view(actor, interview_id)
     return {**view, **await InterviewSlot.select(
         InterviewSlot.outcome, InterviewSlot.hired_position, InterviewSlot.start_date).where(

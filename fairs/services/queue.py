@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 RUN_MATCHING = "run_matching"
 DELIVER_OUTBOX = "deliver_outbox"
+DELIVER_WEBHOOKS = "deliver_webhooks"
 
 
 class JobQueue(Protocol):

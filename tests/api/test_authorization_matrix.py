@@ -65,6 +65,12 @@ async def world(client: Any) -> dict[str, Any]:
         "booth_id": (await Booth.select(Booth.id).first())["id"],
         "registration_id": (await Registration.select(Registration.id).first())["id"],
     }
+    hook = await client.post("/webhooks", headers=ready["organizer"], json={
+        "url": "http://127.0.0.1:9/hook", "event_types": ["registration.created"]})  # loopback, nobody listening
+    assert hook.status_code == 201, hook.text
+    ping = await client.post(f"/webhooks/{hook.json()['id']}/ping", headers=ready["organizer"])
+    assert ping.status_code == 202, ping.text
+    ids.update(webhook_id=hook.json()["id"], delivery_id=ping.json()["id"])
     return {"headers": headers, "ids": ids, "ready": ready}
 
 
@@ -120,6 +126,12 @@ async def test_another_partys_objects_do_not_exist_for_them(client, run_worker):
         ("GET", "/match-runs/1", "other_organizer"),
         ("POST", "/events/{event_id}/match-runs", "other_organizer"),
         ("GET", "/events/{event_id}/unmatched", "other_organizer"),
+        ("GET", "/webhooks/{webhook_id}", "other_organizer"),
+        ("GET", "/webhooks/{webhook_id}/deliveries", "other_organizer"),
+        ("POST", "/webhooks/{webhook_id}/rotate-secret", "other_organizer"),
+        ("POST", "/webhooks/{webhook_id}/ping", "other_organizer"),
+        ("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", "other_organizer"),
+        ("DELETE", "/webhooks/{webhook_id}", "other_organizer"),
     ]
     problems = []
     bodies = {"/interviews/{interview_id}/outcome": {"outcome": "no_show"}}
