@@ -55,7 +55,7 @@ CLOSED_PATHS = ("/public/login", "/public/logout", "/api/change-password")
 _built: dict[str, Any] = {}
 
 
-def city_organizers(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def city_organizers(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Signed-in accounts other than city organizers get a 403 page; anonymous visitors pass
     here and are sent to sign in by :func:`admin` (it knows the whole path of the mount)."""
     actor: Actor | None = connection.scope.get("user")
