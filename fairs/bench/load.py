@@ -9,6 +9,7 @@
    measures the traffic, not the set-up's mail.
 2. *The topology*: ``deploy/local.sh start`` with 2 API processes and 1 worker, on the
    machine's PostgreSQL and Redis (``FAIRS_REDIS_URL``, default ``redis://127.0.0.1:6379/2``).
+   Every attendee's phone holds its feed's current version (subscribed before the morning).
 3. *Steady run*: locust (headless, :mod:`fairs.bench.load_traffic`), 64 users at 5 requests
    per second each (320 req/s offered) for ``--size`` seconds (default 60).
 4. *Worker killed*: the same again with new registrations; a third into it the arq worker is
@@ -117,19 +118,23 @@ async def _part(topology: _Topology, plan: dict[str, Any], seconds: int, folder:
     if kill_worker_after is not None:
         timer = threading.Timer(kill_worker_after, lambda: killed.update(topology.kill_worker()))
         timer.start()
-    cpu = topology.cpu_seconds()
+    cpu, database_cpu = topology.cpu_seconds(), _postgres_cpu_seconds()
+    generator_cpu = _children_cpu_seconds()
     try:
         measured = await asyncio.to_thread(_locust, topology.base_url, plan, seconds, folder)
     finally:
         if timer is not None:
             timer.cancel()
-    server_cpu = topology.cpu_seconds() - cpu
+    server_cpu, database_cpu = topology.cpu_seconds() - cpu, _postgres_cpu_seconds() - database_cpu
+    generator_cpu = _children_cpu_seconds() - generator_cpu
     figures = _figures(measured["samples"])
     acknowledged = measured["acknowledged"]
     stored = await _stored(url, acknowledged)
     figures.update({
         "registrations_acknowledged": len(acknowledged), "registrations_in_database": stored,
-        "lost_registrations": len(acknowledged) - stored, "server_cpu_s": round(server_cpu, 1),
+        "lost_registrations": len(acknowledged) - stored,
+        "cpu_s": {"api_and_worker": round(server_cpu, 1), "postgres": round(database_cpu, 1),
+                  "load_generator": round(generator_cpu, 1)},
     })
     if kill_worker_after is not None:
         figures["worker_kill"] = killed or {"killed": False}
@@ -224,9 +229,23 @@ async def _set_up(url: str) -> dict[str, Any]:
     try:
         with contextlib.redirect_stdout(sys.stderr):
             await matching_service.run_match(1, "fairs-bench@example.org")
+        plan = await _accounts_feeds_and_fairs(url)
+        await _phones_hold_their_feeds(plan["attendees"])
     finally:
         await engine.close_connection_pool()
-    return await _accounts_feeds_and_fairs(url)
+    return plan
+
+
+async def _phones_hold_their_feeds(attendees: list[dict[str, Any]]) -> None:
+    """Each phone subscribed before the festival morning, so it holds its feed's current
+    version (the ETag it sends with ``If-None-Match``): computed here as the server does."""
+    from fairs.services.feeds import feed_version, owner_of
+    from fairs.settings import Settings
+
+    mailbox = Settings.from_environment({}).organizer_mailbox  # the topology's (default) mailbox
+    now = datetime.now(UTC)
+    for attendee in attendees:
+        attendee["etag"] = await feed_version(await owner_of(attendee["feed"]), mailbox, now)
 
 
 async def _accounts_feeds_and_fairs(url: str) -> dict[str, Any]:
@@ -352,17 +371,32 @@ class _Topology:
 
     def cpu_seconds(self) -> float:
         """CPU time of the API processes and the worker (user + system), from /proc."""
-        total = 0.0
-        ticks = os.sysconf("SC_CLK_TCK")
-        for name in ("api", "worker-1"):
-            for pid in self._members(name):
-                with contextlib.suppress(OSError):
-                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                    total += (int(fields[11]) + int(fields[12])) / ticks
-        return total
+        return sum(_cpu_of(pid) for name in ("api", "worker-1") for pid in self._members(name))
 
     def log_tails(self, lines: int = 30) -> dict[str, list[str]]:
         return {log.name: log.read_text(errors="replace").splitlines()[-lines:] for log in self.folder.glob("*.log")}
+
+
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (0 when it is gone or not readable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu_seconds() -> float:
+    """CPU of this machine's PostgreSQL processes (all of them: the run is the only load)."""
+    found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
+    return sum(_cpu_of(int(pid)) for pid in found.stdout.split())
+
+
+def _children_cpu_seconds() -> float:
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _command_line(pid: int) -> str:

@@ -3,7 +3,8 @@
 
 The mix (per request): 70 % attendees reading — their interview list (``GET /interviews``)
 or their calendar feed (``GET /calendar/<token>.ics``, two times in three with the
-``If-None-Match`` of the copy they already have, as phone calendars poll) —, 20 %
+``If-None-Match`` of the copy the phone already has, as subscribed calendars poll; one in
+three without, as calendar apps that ignore ETags do) —, 20 %
 self-registrations for a fair (``POST /events/{id}/registrations``, each attendee and fair
 once), 10 % booth actions by employers (hold a booth, and cancel the hold when it was
 granted). 409 (booth taken, already holding one) and 429 (rate limit) are deliberate
@@ -29,7 +30,8 @@ PLAN: dict[str, Any] = json.loads(open(os.environ["FAIRS_LOAD_PLAN"], encoding="
 DELIBERATE = {409, 429}
 _pairs = iter(PLAN["registrations"])
 _random = random.Random(PLAN.get("seed", 1))
-_etags: dict[str, str] = {}
+_etags: dict[str, str] = {f"/calendar/{a['feed']}.ics": a["etag"] for a in PLAN["attendees"] if a.get("etag")}
+"""The version each phone holds of its feed (subscribed before the morning; kept up to date)."""
 samples: list[tuple[str, int, float, float]] = []
 """(kind, status, milliseconds, finished at) per request; status 0: no answer."""
 acknowledged: list[int] = []

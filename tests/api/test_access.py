@@ -95,3 +95,24 @@ async def test_the_openapi_document_lists_the_journey(client):
     ]:
         assert method in paths.get(path, {}), f"{method.upper()} {path} missing from OpenAPI"
     assert public is not None
+
+
+async def test_the_openapi_document_declares_problem_answers_and_who_must_sign_in(client):
+    """What Schemathesis checks answers against (tests/api/test_schema_fuzz.py)."""
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert "security" not in schema  # per operation, not for the whole document
+    health, move = schema["paths"]["/healthz"]["get"], schema["paths"]["/reservations/{reservation_id}/move"]["post"]
+    assert "security" not in health and move["security"] == [{"BearerToken": []}]
+    assert set(move["responses"]) >= {"200", "400", "401", "403", "404", "409", "422", "503"}
+    assert "403" not in health["responses"]
+    for answer in (move["responses"]["400"], move["responses"]["404"], health["responses"]["401"]):
+        assert answer["content"] == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert schema["components"]["schemas"]["Problem"]["required"] == ["detail", "errors", "status", "title", "type"]
+    # an interview block is a pair of slot indexes: a valid 3.1 schema (a tuple was written as
+    # OpenAPI 3.0's `items: [..]`, which no 3.1 validator accepts)
+    block = schema["components"]["schemas"]["EventIn"]["properties"]["interview_blocks"]["items"]
+    assert block["type"] == "array" and block["items"]["type"] == "integer"
+    # ids in paths are bounded like the int4 columns they name
+    parameter = move["parameters"][0]
+    assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    assert not any(path.startswith("/schema") for path in schema["paths"])  # the document's own pages

@@ -106,6 +106,15 @@ async def test_assisted_registration_refuses_bad_details_and_writes_nothing(clie
     assert await database_snapshot() == before
 
 
+@pytest.mark.parametrize("field", ["wage_min", "wage_max"])
+async def test_a_wage_beyond_any_real_one_is_a_400_not_a_500(client, field):
+    """Unbounded, 2**40 reached the int4 column: 500 on PostgreSQL."""
+    employer = await f.employer(client, 1)
+    response = await client.post("/positions", headers=employer, json={
+        "title": "普工", "industry": "manufacturing", field: 2**40})
+    assert_problem(response, 400, field)
+
+
 async def test_a_wage_range_upside_down_is_refused(client):
     employer = await f.employer(client, 1)
     before = await database_snapshot()
@@ -243,3 +252,19 @@ async def test_a_taken_login_is_a_conflict(client):
                                                            "password": f.PASSWORD})
     assert_problem(response, 409, "login")
     assert await database_snapshot() == before
+
+
+@pytest.mark.parametrize(("method", "path", "field"), [
+    ("DELETE", "/events/4487886016549994606100480/blocks/1", "event_id"),
+    ("DELETE", "/events/1/blocks/2147483648", "booth_id"),
+    ("GET", "/events/-3", "event_id"),
+    ("GET", "/campaigns?area_id=697404912692742", "area_id"),
+    ("GET", "/stations?area_id=697404912692742", "area_id"),
+    ("GET", "/training-cohorts?area_id=697404912692742", "area_id"),
+    ("GET", "/registrations?after=697404912692742", "after"),
+])
+async def test_an_id_out_of_range_is_a_400_naming_it_not_a_500(client, method, path, field):
+    """Ids are PostgreSQL int4: a larger one used to reach the query (SQLite: OverflowError,
+    PostgreSQL: DataError) and answer 500 (found by tests/api/test_schema_fuzz.py)."""
+    organizer = await f.sign_in_organizer(client)
+    assert_problem(await client.request(method, path, headers=organizer), 400, field)

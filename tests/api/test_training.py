@@ -451,3 +451,12 @@ async def test_an_enrolled_persons_feed_carries_the_cohort_as_one_recurring_entr
                               json={"date": day})).status_code == 200
     [entry] = [v for v in Calendar.from_ical((await client.get(f"/{path}")).content).walk("VEVENT") if "RRULE" in v]
     assert [d.dt.date().isoformat() for d in entry["EXDATE"].dts] == [day]
+
+
+async def test_a_capacity_beyond_any_real_one_is_a_400_not_a_500(client):
+    """Unbounded, 2**40 reached the int4 column: 500 on PostgreSQL (found while fuzzing)."""
+    organizer = await f.sign_in_organizer(client)
+    created = await client.post("/training-cohorts", headers=organizer,
+                                json=cohort_body(await venue(client, organizer), capacity=2**40))
+    assert created.status_code == 400, created.text
+    assert [e["field"] for e in created.json()["errors"]] == ["capacity"]

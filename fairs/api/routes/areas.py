@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, patch, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from msgspec import UNSET
 
 from fairs.api.schemas import (
@@ -20,6 +20,7 @@ from fairs.api.schemas import (
     StationOut,
     convert,
 )
+from fairs.api.schemas.common import MAX_ID, PathId, QueryId
 from fairs.api.security import AnyRequest, actor_of, organizer, public, role
 from fairs.api.uploads import csv_text, json_body
 from fairs.core.areas import AreaRow, read_area_csv
@@ -32,13 +33,13 @@ class AreaController(Controller):
     tags = ["areas and people"]
 
     @get("/areas", guards=[public], description="The area tree in path order (parents before children).")
-    async def list_areas(self, under: Annotated[int | None, QueryParameter(ge=1)] = None,
+    async def list_areas(self, under: QueryId = None,
                          level: Annotated[str | None, QueryParameter(pattern="^(city|county|township|village)$")]
                          = None) -> list[AreaOut]:
         return [convert(r, AreaOut) for r in await areas.list_areas(under, level)]
 
     @get("/areas/{area_id:int}", guards=[public])
-    async def get_area(self, area_id: FromPath[int]) -> AreaOut:
+    async def get_area(self, area_id: PathId) -> AreaOut:
         return convert(await areas.get_area(area_id), AreaOut)
 
     @post("/areas/import", guards=[organizer], status_code=200,
@@ -57,7 +58,7 @@ class AreaController(Controller):
         return AreaImportOut(**counts)
 
     @patch("/areas/{area_id:int}", guards=[organizer], description="Rename an area or set its coordinates.")
-    async def change_area(self, request: AnyRequest, area_id: FromPath[int], data: JSONBody[AreaChangeIn]) -> AreaOut:
+    async def change_area(self, request: AnyRequest, area_id: PathId, data: JSONBody[AreaChangeIn]) -> AreaOut:
         row = await areas.change_area(actor_of(request), area_id, data.name, data.latitude, data.longitude)
         return convert(row, AreaOut)
 
@@ -70,7 +71,7 @@ class AreaController(Controller):
         return [convert(r, AreaFiguresOut) for r in await rollups.by_area(actor_of(request), level)]
 
     @get("/stations", guards=[public], description="Service stations, optionally within an area.")
-    async def list_stations(self, area_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[StationOut]:
+    async def list_stations(self, area_id: QueryId = None) -> list[StationOut]:
         path = (await areas.get_area(area_id, "area_id"))["path"] if area_id else None
         return [convert(r, StationOut) for r in await stations.list_stations(path)]
 
@@ -83,7 +84,7 @@ class AreaController(Controller):
     @get("/attendees", guards=[scoped],
          description="People of my area (and, with a department tag, my group's people across the city), "
                      "one page by id: `after` is the last id seen.")
-    async def list_attendees(self, request: AnyRequest, after: Annotated[int, QueryParameter(ge=0)] = 0,
+    async def list_attendees(self, request: AnyRequest, after: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
                              limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
                              group: Annotated[str | None, QueryParameter(max_length=32)] = None,
                              phone: Annotated[str | None, QueryParameter(max_length=30)] = None) -> list[AttendeeOut]:
@@ -91,12 +92,12 @@ class AreaController(Controller):
         return [convert(r, AttendeeOut) for r in rows]
 
     @get("/attendees/{attendee_id:int}", guards=[scoped])
-    async def get_attendee(self, request: AnyRequest, attendee_id: FromPath[int]) -> AttendeeOut:
+    async def get_attendee(self, request: AnyRequest, attendee_id: PathId) -> AttendeeOut:
         return convert(await people.get_attendee(actor_of(request), attendee_id), AttendeeOut)
 
     @patch("/attendees/{attendee_id:int}", guards=[scoped],
            description="Correct a person's profile (my area only); fields left out stay as they are.")
-    async def change_attendee(self, request: AnyRequest, attendee_id: FromPath[int],
+    async def change_attendee(self, request: AnyRequest, attendee_id: PathId,
                               data: JSONBody[AttendeeChangeIn]) -> AttendeeOut:
         def tags(value: list[str] | None) -> tuple[str, ...] | None:
             return None if value is None else tuple(value)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody
 
 from fairs.api.idempotency import idempotent
 from fairs.api.schemas import (
@@ -16,6 +14,7 @@ from fairs.api.schemas import (
     ReservationOut,
     convert,
 )
+from fairs.api.schemas.common import PathId, QueryId
 from fairs.api.security import AnyRequest, actor_of, employer, role
 from fairs.services import booths, employers, limits
 
@@ -29,7 +28,7 @@ class EmployerController(Controller):
         return [convert(r, OrganizationOut) for r in await employers.list_organizations(actor_of(request))]
 
     @get("/organizations/{organization_id:int}", guards=[role("organizer", "employer")])
-    async def get_organization(self, request: AnyRequest, organization_id: FromPath[int]) -> OrganizationOut:
+    async def get_organization(self, request: AnyRequest, organization_id: PathId) -> OrganizationOut:
         return convert(await employers.get_organization(actor_of(request), organization_id), OrganizationOut)
 
     @post("/positions", guards=[employer], status_code=201, description="Post a position of my organization.")
@@ -53,7 +52,7 @@ class EmployerController(Controller):
     @post("/events/{event_id:int}/reservations", guards=[employer], status_code=201,
           description="Hold a free booth; confirm it before the hold expires. 409 lists free alternatives.")
     async def hold(
-        self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[HoldIn]
+        self, request: AnyRequest, event_id: PathId, data: JSONBody[HoldIn]
     ) -> Response[ReservationOut]:
         actor = actor_of(request)
         state = request.app.state
@@ -67,22 +66,22 @@ class EmployerController(Controller):
         return await idempotent(request, actor, 201, write, state.clock.now())
 
     @post("/reservations/{reservation_id:int}/confirm", guards=[employer], status_code=200)
-    async def confirm(self, request: AnyRequest, reservation_id: FromPath[int]) -> ReservationOut:
+    async def confirm(self, request: AnyRequest, reservation_id: PathId) -> ReservationOut:
         row = await booths.confirm_reservation(actor_of(request), reservation_id, request.app.state.clock)
         return convert(row, ReservationOut)
 
     @post("/reservations/{reservation_id:int}/cancel", guards=[employer], status_code=200)
-    async def cancel(self, request: AnyRequest, reservation_id: FromPath[int]) -> ReservationOut:
+    async def cancel(self, request: AnyRequest, reservation_id: PathId) -> ReservationOut:
         row = await booths.cancel_reservation(actor_of(request), reservation_id, request.app.state.clock)
         return convert(row, ReservationOut)
 
     @get("/reservations", guards=[role("organizer", "employer")],
          description="Organizers see all reservations; an employer sees its own.")
     async def list_reservations(self, request: AnyRequest,
-                                event_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[ReservationOut]:
+                                event_id: QueryId = None) -> list[ReservationOut]:
         rows = await booths.list_reservations(actor_of(request), event_id)
         return [convert(r, ReservationOut) for r in rows]
 
     @get("/reservations/{reservation_id:int}", guards=[role("organizer", "employer")])
-    async def get_reservation(self, request: AnyRequest, reservation_id: FromPath[int]) -> ReservationOut:
+    async def get_reservation(self, request: AnyRequest, reservation_id: PathId) -> ReservationOut:
         return convert(await booths.get_reservation(actor_of(request), reservation_id), ReservationOut)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 
 from fairs.api.schemas import FloorPlanImportOut, FloorPlanIn, FloorPlanOut, convert
+from fairs.api.schemas.common import PathId, QueryId
 from fairs.api.security import AnyRequest, actor_of, organizer, public
 from fairs.api.uploads import csv_text, json_body
 from fairs.core.booth_rows import BoothRow, read_booth_csv
@@ -24,7 +25,7 @@ class FloorPlanController(Controller):
           description="Create or replace a floor plan and its booths (matched by code). JSON body, or a CSV body "
                       "(`Content-Type: text/csv`, header code,zone,x_m,y_m,width_m,depth_m,features,price_yuan,"
                       "fee_waived) with `?name=`. All or nothing; errors name `rows[i].field`.")
-    async def import_plan(self, request: AnyRequest, venue_id: FromPath[int],
+    async def import_plan(self, request: AnyRequest, venue_id: PathId,
                           name: Annotated[str | None, QueryParameter(max_length=100)] = None) -> FloorPlanImportOut:
         text = await csv_text(request)
         if text is not None:
@@ -41,14 +42,14 @@ class FloorPlanController(Controller):
         return FloorPlanImportOut(**result)
 
     @get("/venues/{venue_id:int}/floor-plans", guards=[public])
-    async def list_plans(self, venue_id: FromPath[int]) -> list[FloorPlanOut]:
+    async def list_plans(self, venue_id: PathId) -> list[FloorPlanOut]:
         return [convert(p, FloorPlanOut) for p in await floorplans.list_plans(venue_id)]
 
     @get("/events/{event_id:int}/floorplan.svg", guards=[public], media_type=SVG,
          description="The event's floor plan with each booth's state (free, held, reserved, blocked); a signed-in "
                      "employer sees its own booths highlighted.")
-    async def floorplan_svg(self, request: AnyRequest, event_id: FromPath[int],
-                            plan: Annotated[int | None, QueryParameter(ge=1)] = None,
+    async def floorplan_svg(self, request: AnyRequest, event_id: PathId,
+                            plan: QueryId = None,
                             lang: Annotated[str, QueryParameter(pattern="^(zh|en)$")] = "zh") -> Response[str]:
         svg = await floorplans.event_svg(event_id, plan, request.scope.get("user"), lang, request.app.state.clock)
         return Response(svg, media_type=SVG, headers={"Cache-Control": "no-store"})

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Annotated, Literal
 
 from litestar import Controller, Response, delete, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from fairs.api.schemas import (
     BoothListOut,
@@ -26,6 +26,7 @@ from fairs.api.schemas import (
     WalkInOut,
     convert,
 )
+from fairs.api.schemas.common import PathId, QueryId
 from fairs.api.security import AnyRequest, actor_of, attendee, employer, organizer, role
 from fairs.services import checkin, data_rights, outcomes, reports, walk_ins
 
@@ -40,7 +41,7 @@ class OutcomeController(Controller):
     @post("/interviews/{interview_id:int}/outcome", guards=[role("employer", "organizer")], status_code=200,
           description="Mark what happened: no_show, attended, offer, hired (a hire names the position and the first "
                       "working day). Only once the interview has begun; a later mark corrects an earlier one.")
-    async def mark(self, request: AnyRequest, interview_id: FromPath[int], data: JSONBody[OutcomeIn]) -> OutcomeOut:
+    async def mark(self, request: AnyRequest, interview_id: PathId, data: JSONBody[OutcomeIn]) -> OutcomeOut:
         row = await outcomes.mark_outcome(actor_of(request), interview_id, data.outcome, data.hired_position_id,
                                           data.start_date, request.app.state.clock)
         return convert(row, OutcomeOut)
@@ -53,7 +54,7 @@ class OutcomeController(Controller):
         return [convert(r, FollowUpOut) for r in await outcomes.list_follow_ups(actor_of(request), status)]
 
     @post("/follow-ups/{follow_up_id:int}/answer", guards=[role("staff", "organizer")], status_code=200)
-    async def answer(self, request: AnyRequest, follow_up_id: FromPath[int],
+    async def answer(self, request: AnyRequest, follow_up_id: PathId,
                      data: JSONBody[FollowUpAnswerIn]) -> FollowUpOut:
         row = await outcomes.record_answer(actor_of(request), follow_up_id, data.answer, data.note,
                                            request.app.state.clock)
@@ -63,18 +64,18 @@ class OutcomeController(Controller):
          description="The funnel (registrations → attended → interviewed → offers → hires → still employed at 1, 3 "
                      "and 6 months), with the priority-group count at each stage, by the dimension asked for; and, "
                      "for a village tour, the share of its villages that got a stop.")
-    async def report(self, request: AnyRequest, campaign_id: FromPath[int], by: By = "event") -> ReportOut:
+    async def report(self, request: AnyRequest, campaign_id: PathId, by: By = "event") -> ReportOut:
         return convert(await reports.campaign_report(actor_of(request), campaign_id, by), ReportOut)
 
     @get("/campaigns/{campaign_id:int}/report.csv", guards=[organizer], media_type="text/csv")
-    async def report_csv(self, request: AnyRequest, campaign_id: FromPath[int], by: By = "event") -> Response[str]:
+    async def report_csv(self, request: AnyRequest, campaign_id: PathId, by: By = "event") -> Response[str]:
         report = await reports.campaign_report(actor_of(request), campaign_id, by)
         return Response(reports.report_csv(report), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-{by}.csv"'})
 
     @get("/campaigns/{campaign_id:int}/report.xlsx", guards=[organizer],
          media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    async def report_xlsx(self, request: AnyRequest, campaign_id: FromPath[int], by: By = "event"
+    async def report_xlsx(self, request: AnyRequest, campaign_id: PathId, by: By = "event"
                           ) -> Response[bytes]:
         report = await reports.campaign_report(actor_of(request), campaign_id, by)
         return Response(reports.report_xlsx(report),
@@ -93,8 +94,8 @@ class OutcomeController(Controller):
     @get("/contact-reads", guards=[organizer],
          description="Every time an employer account was shown the full phone number of a person of my area.")
     async def contact_reads(self, request: AnyRequest,
-                            attendee_id: Annotated[int | None, QueryParameter(ge=1)] = None,
-                            organization_id: Annotated[int | None, QueryParameter(ge=1)] = None
+                            attendee_id: QueryId = None,
+                            organization_id: QueryId = None
                             ) -> list[ContactReadOut]:
         rows = await data_rights.contact_reads(actor_of(request), attendee_id, organization_id)
         return [convert(r, ContactReadOut) for r in rows]
@@ -102,7 +103,7 @@ class OutcomeController(Controller):
     @post("/events/{event_id:int}/walk-ins", guards=[role("attendee", "staff", "organizer")], status_code=201,
           description="Take a queue number at an employer's booth (an attendee for themselves; desk staff for someone, "
                       "with name and phone). Asking again gives the number already held.")
-    async def take_number(self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[WalkInIn]
+    async def take_number(self, request: AnyRequest, event_id: PathId, data: JSONBody[WalkInIn]
                           ) -> WalkInOut:
         row = await walk_ins.take_number(actor_of(request), event_id, data.organization_id, data.name, data.phone,
                                          request.app.state.clock)
@@ -110,25 +111,25 @@ class OutcomeController(Controller):
 
     @get("/events/{event_id:int}/booth-list", guards=[employer],
          description="My day at the fair: booked interviews and walk-in numbers in one list.")
-    async def booth_list(self, request: AnyRequest, event_id: FromPath[int]) -> BoothListOut:
+    async def booth_list(self, request: AnyRequest, event_id: PathId) -> BoothListOut:
         return convert(await walk_ins.booth_list(actor_of(request), event_id), BoothListOut)
 
     @post("/events/{event_id:int}/walk-ins/call-next", guards=[employer], status_code=200,
           description="Call the next number; the next few waiting get a text to come back to the booth. "
                       "Null when nobody is waiting.")
-    async def call_next(self, request: AnyRequest, event_id: FromPath[int]) -> WalkInOut | None:
+    async def call_next(self, request: AnyRequest, event_id: PathId) -> WalkInOut | None:
         row = await walk_ins.call_next(actor_of(request), event_id, request.app.state.clock)
         return None if row is None else convert(row, WalkInOut)
 
     @post("/walk-ins/{walk_in_id:int}/done", guards=[employer], status_code=200)
-    async def done(self, request: AnyRequest, walk_in_id: FromPath[int], data: JSONBody[WalkInDoneIn]) -> WalkInOut:
+    async def done(self, request: AnyRequest, walk_in_id: PathId, data: JSONBody[WalkInDoneIn]) -> WalkInOut:
         return convert(await walk_ins.finish(actor_of(request), walk_in_id, data.status, request.app.state.clock),
                        WalkInOut)
 
     @post("/events/{event_id:int}/check-ins", guards=[organizer], status_code=200,
           description="The desk scans or types a check-in code: the person is checked in once; a later scan answers "
                       "`already` with the first arrival's time.")
-    async def check_in(self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[CheckInIn]) -> CheckInOut:
+    async def check_in(self, request: AnyRequest, event_id: PathId, data: JSONBody[CheckInIn]) -> CheckInOut:
         state = request.app.state
         done = await checkin.check_in(actor_of(request), event_id, data.code, state.settings.secret_key, state.clock)
         return convert(asdict(done), CheckInOut)
@@ -137,7 +138,7 @@ class OutcomeController(Controller):
           description="An offline desk's queued scans, each with when it was scanned and the desk's id for it: "
                       "one answer per scan (checked_in, already, refused); syncing again or from two desks never "
                       "counts anyone twice.")
-    async def sync(self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[ScanSyncIn]
+    async def sync(self, request: AnyRequest, event_id: PathId, data: JSONBody[ScanSyncIn]
                    ) -> list[ScanResultOut]:
         state = request.app.state
         scans = [checkin.Scan(s.code, s.scanned_at, s.client_id) for s in data.scans]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get, patch, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from fairs.api.idempotency import idempotent
 from fairs.api.schemas import (
@@ -21,6 +21,7 @@ from fairs.api.schemas import (
     VenueOut,
     convert,
 )
+from fairs.api.schemas.common import PathId, QueryId
 from fairs.api.security import AnyRequest, actor_of, organizer, public
 from fairs.services import booths, calendar, fairs_setup, reschedule
 
@@ -42,16 +43,16 @@ class SetupController(Controller):
         return await idempotent(request, actor, 201, write, clock.now())
 
     @get("/campaigns", guards=[public], description="Campaigns (public), optionally within an area.")
-    async def list_campaigns(self, area_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[CampaignOut]:
+    async def list_campaigns(self, area_id: QueryId = None) -> list[CampaignOut]:
         return [convert(r, CampaignOut) for r in await fairs_setup.list_campaigns(area_id)]
 
     @get("/campaigns/{campaign_id:int}", guards=[public])
-    async def get_campaign(self, campaign_id: FromPath[int]) -> CampaignOut:
+    async def get_campaign(self, campaign_id: PathId) -> CampaignOut:
         return convert(await fairs_setup.get_campaign(campaign_id), CampaignOut)
 
     @patch("/campaigns/{campaign_id:int}", guards=[organizer], description="Rename or describe a campaign of my area.")
     async def change_campaign(
-        self, request: AnyRequest, campaign_id: FromPath[int], data: JSONBody[CampaignChangeIn]
+        self, request: AnyRequest, campaign_id: PathId, data: JSONBody[CampaignChangeIn]
     ) -> CampaignOut:
         row = await fairs_setup.change_campaign(actor_of(request), campaign_id, data.name, data.description)
         return convert(row, CampaignOut)
@@ -76,7 +77,7 @@ class SetupController(Controller):
         return [convert(r, VenueOut) for r in await fairs_setup.list_venues()]
 
     @get("/venues/{venue_id:int}", guards=[public])
-    async def get_venue(self, venue_id: FromPath[int]) -> VenueOut:
+    async def get_venue(self, venue_id: PathId) -> VenueOut:
         return convert(await fairs_setup.venue_with_booths(venue_id), VenueOut)
 
     @post("/events", guards=[organizer], status_code=201,
@@ -100,7 +101,7 @@ class SetupController(Controller):
            description="Publish, close or cancel an event (draft → published → closed) and/or replace its "
                        "interview blocks; fields left out stay as they are.")
     async def change_event(
-        self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[EventChangeIn]
+        self, request: AnyRequest, event_id: PathId, data: JSONBody[EventChangeIn]
     ) -> EventOut:
         blocks = None if data.interview_blocks is None else tuple(data.interview_blocks)
         row = await fairs_setup.change_event(actor_of(request), event_id, data.status, blocks,
@@ -110,30 +111,30 @@ class SetupController(Controller):
     @post("/events/{event_id:int}/reschedule", guards=[organizer], status_code=200,
           description="Move the event (and with it its interviews and booths) to a new start; every calendar "
                       "entry of the event gets a higher SEQUENCE and each person concerned is told once.")
-    async def reschedule(self, request: AnyRequest, event_id: FromPath[int], data: JSONBody[RescheduleIn]) -> EventOut:
+    async def reschedule(self, request: AnyRequest, event_id: PathId, data: JSONBody[RescheduleIn]) -> EventOut:
         row = await reschedule.reschedule_event(actor_of(request), event_id, data.starts_at, data.ends_at,
                                                 request.app.state.clock)
         return convert(row, EventOut)
 
     @get("/events", guards=[public],
          description="Published events, soonest first; a signed-in organizer also sees the drafts of their area.")
-    async def list_events(self, request: AnyRequest, campaign_id: Annotated[int | None, QueryParameter(ge=1)] = None,
-                          area_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[EventOut]:
+    async def list_events(self, request: AnyRequest, campaign_id: QueryId = None,
+                          area_id: QueryId = None) -> list[EventOut]:
         rows = await fairs_setup.list_events(request.scope.get("user"), campaign_id, area_id)
         return [convert(r, EventOut) for r in rows]
 
     @get("/events/{event_id:int}", guards=[public])
-    async def get_event(self, request: AnyRequest, event_id: FromPath[int]) -> EventOut:
+    async def get_event(self, request: AnyRequest, event_id: PathId) -> EventOut:
         return convert(await fairs_setup.get_event(event_id, request.scope.get("user")), EventOut)
 
     @get("/events/{event_id:int}/booths", guards=[public], description="Each booth's state: free, held, reserved.")
-    async def event_booths(self, request: AnyRequest, event_id: FromPath[int]) -> list[BoothStateOut]:
+    async def event_booths(self, request: AnyRequest, event_id: PathId) -> list[BoothStateOut]:
         rows = await booths.booth_states(event_id, request.app.state.clock)
         return [convert(r, BoothStateOut) for r in rows]
 
     @get("/events/{event_id:int}/calendar.ics", guards=[public], media_type=CALENDAR,
          description="The fair as a calendar file (no METHOD: a download).")
-    async def event_calendar(self, request: AnyRequest, event_id: FromPath[int],
+    async def event_calendar(self, request: AnyRequest, event_id: PathId,
                              lang: Annotated[str, QueryParameter(pattern="^(zh|en)$")] = "zh") -> Response[bytes]:
         settings = request.app.state.settings
         body = await calendar.event_file(event_id, settings.organizer_mailbox, lang, request.app.state.clock)

@@ -4,10 +4,9 @@ helped by staff), and each gets the cohort as one recurring calendar entry."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody
 
 from fairs.api.idempotency import idempotent
 from fairs.api.schemas import (
@@ -18,6 +17,7 @@ from fairs.api.schemas import (
     TrainingCohortOut,
     convert,
 )
+from fairs.api.schemas.common import PathId, QueryId
 from fairs.api.security import AnyRequest, actor_of, organizer, public, role
 from fairs.core.errors import InvalidInput
 from fairs.services import training
@@ -46,22 +46,22 @@ class TrainingController(Controller):
          description="Published cohorts, soonest first; a signed-in organizer also sees the drafts and cancelled "
                      "cohorts of their area.")
     async def list_cohorts(self, request: AnyRequest,
-                           area_id: Annotated[int | None, QueryParameter(ge=1)] = None) -> list[TrainingCohortOut]:
+                           area_id: QueryId = None) -> list[TrainingCohortOut]:
         rows = await training.list_cohorts(request.scope.get("user"), area_id)
         return [convert(r, TrainingCohortOut) for r in rows]
 
     @get("/training-cohorts/{cohort_id:int}", guards=[public])
-    async def get_cohort(self, request: AnyRequest, cohort_id: FromPath[int]) -> TrainingCohortOut:
+    async def get_cohort(self, request: AnyRequest, cohort_id: PathId) -> TrainingCohortOut:
         return convert(await training.get_cohort(cohort_id, request.scope.get("user")), TrainingCohortOut)
 
     @post("/training-cohorts/{cohort_id:int}/publish", guards=[organizer], status_code=200)
-    async def publish_cohort(self, request: AnyRequest, cohort_id: FromPath[int]) -> TrainingCohortOut:
+    async def publish_cohort(self, request: AnyRequest, cohort_id: PathId) -> TrainingCohortOut:
         return convert(await training.publish_cohort(actor_of(request), cohort_id), TrainingCohortOut)
 
     @post("/training-cohorts/{cohort_id:int}/cancel-day", guards=[organizer], status_code=200,
           description="No session on that day (skipped, not made up): every enrolled person's entry gets a higher "
                       "SEQUENCE and an update whose file carries the EXDATE (or a text).")
-    async def cancel_day(self, request: AnyRequest, cohort_id: FromPath[int],
+    async def cancel_day(self, request: AnyRequest, cohort_id: PathId,
                          data: JSONBody[CancelDayIn]) -> TrainingCohortOut:
         try:
             day = date.fromisoformat(data.date)
@@ -73,7 +73,7 @@ class TrainingController(Controller):
     @post("/training-cohorts/{cohort_id:int}/cancel", guards=[organizer], status_code=200,
           description="Cancel the whole cohort: every enrolled person's entry is cancelled (METHOD:CANCEL, higher "
                       "SEQUENCE, same UID), or they get a text.")
-    async def cancel_cohort(self, request: AnyRequest, cohort_id: FromPath[int]) -> TrainingCohortOut:
+    async def cancel_cohort(self, request: AnyRequest, cohort_id: PathId) -> TrainingCohortOut:
         row = await training.cancel_cohort(actor_of(request), cohort_id, request.app.state.clock)
         return convert(row, TrainingCohortOut)
 
@@ -82,7 +82,7 @@ class TrainingController(Controller):
           description="An attendee enrolls themselves (no body); staff and organizers enroll a person they may "
                       "change (`attendee_id`). Up to the cohort's capacity (409 `cohort_full`). The person gets the "
                       "cohort as one recurring calendar entry by e-mail, or a text when they have no e-mail.")
-    async def enroll(self, request: AnyRequest, cohort_id: FromPath[int],
+    async def enroll(self, request: AnyRequest, cohort_id: PathId,
                      data: JSONBody[EnrollmentIn | None] = None) -> Response[EnrollmentOut]:
         actor = actor_of(request)
         clock = request.app.state.clock
@@ -96,12 +96,12 @@ class TrainingController(Controller):
     @get("/training-cohorts/{cohort_id:int}/enrollments", guards=[role("attendee", "staff", "organizer")],
          description="The cohort's enrollments I may see: mine (attendee), my people's (staff), my area's "
                      "cohorts' (organizer).")
-    async def list_enrollments(self, request: AnyRequest, cohort_id: FromPath[int]) -> list[EnrollmentOut]:
+    async def list_enrollments(self, request: AnyRequest, cohort_id: PathId) -> list[EnrollmentOut]:
         rows = await training.list_enrollments(actor_of(request), cohort_id)
         return [convert(r, EnrollmentOut) for r in rows]
 
     @post("/training-enrollments/{enrollment_id:int}/withdraw", guards=[role("attendee", "staff", "organizer")],
           status_code=200, description="Leave the cohort: the calendar entry is cancelled (METHOD:CANCEL).")
-    async def withdraw(self, request: AnyRequest, enrollment_id: FromPath[int]) -> EnrollmentOut:
+    async def withdraw(self, request: AnyRequest, enrollment_id: PathId) -> EnrollmentOut:
         row = await training.withdraw(actor_of(request), enrollment_id, request.app.state.clock)
         return convert(row, EnrollmentOut)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
-from fairs.api.schemas.common import convert
+from fairs.api.schemas.common import PathId, convert
 from fairs.api.schemas.webhooks import (
     WebhookChangeIn,
     WebhookDeliveryOut,
@@ -43,12 +43,12 @@ class WebhookController(Controller):
         return [convert(r, WebhookOut) for r in await webhooks.list_endpoints(actor_of(request))]
 
     @get("/webhooks/{webhook_id:int}", guards=[organizer])
-    async def get_webhook(self, request: AnyRequest, webhook_id: FromPath[int]) -> WebhookOut:
+    async def get_webhook(self, request: AnyRequest, webhook_id: PathId) -> WebhookOut:
         return convert(await webhooks.get_endpoint(actor_of(request), webhook_id), WebhookOut)
 
     @patch("/webhooks/{webhook_id:int}", guards=[organizer],
            description="Change the URL, the event types, the description, or pause (`active: false`) and resume.")
-    async def change_webhook(self, request: AnyRequest, webhook_id: FromPath[int],
+    async def change_webhook(self, request: AnyRequest, webhook_id: PathId,
                              data: JSONBody[WebhookChangeIn]) -> WebhookOut:
         row = await webhooks.change_endpoint(actor_of(request), webhook_id, url=data.url, event_types=data.event_types,
                                              active=data.active, description=data.description,
@@ -57,20 +57,20 @@ class WebhookController(Controller):
 
     @delete("/webhooks/{webhook_id:int}", guards=[organizer], status_code=204,
             description="Remove the endpoint and its delivery log.")
-    async def delete_webhook(self, request: AnyRequest, webhook_id: FromPath[int]) -> None:
+    async def delete_webhook(self, request: AnyRequest, webhook_id: PathId) -> None:
         await webhooks.delete_endpoint(actor_of(request), webhook_id)
 
     @post("/webhooks/{webhook_id:int}/rotate-secret", guards=[organizer], status_code=200,
           description="A new signing secret (shown only in this answer); the previous one still signs alongside "
                       "for 24 hours.")
-    async def rotate_secret(self, request: AnyRequest, webhook_id: FromPath[int]) -> WebhookSecretOut:
+    async def rotate_secret(self, request: AnyRequest, webhook_id: PathId) -> WebhookSecretOut:
         row = await webhooks.rotate_secret(actor_of(request), webhook_id, request.app.state.clock)
         return convert(row, WebhookSecretOut)
 
     @get("/webhooks/{webhook_id:int}/deliveries", guards=[organizer],
          description="The delivery log, newest first: pages of `limit` below the id `before`, optionally one status.")
     async def list_deliveries(
-        self, request: AnyRequest, webhook_id: FromPath[int],
+        self, request: AnyRequest, webhook_id: PathId,
         status: Annotated[Literal["pending", "delivered", "failed", "dead"] | None, QueryParameter()] = None,
         before: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=webhooks.MAX_PAGE)] = 50,
@@ -81,13 +81,13 @@ class WebhookController(Controller):
     @post("/webhooks/{webhook_id:int}/deliveries/{delivery_id:int}/redeliver", guards=[organizer], status_code=202,
           description="Send this delivery again now (same event id and body, a new signature), with a fresh "
                       "schedule of retries.")
-    async def redeliver(self, request: AnyRequest, webhook_id: FromPath[int],
-                        delivery_id: FromPath[int]) -> WebhookDeliveryOut:
+    async def redeliver(self, request: AnyRequest, webhook_id: PathId,
+                        delivery_id: PathId) -> WebhookDeliveryOut:
         row = await webhooks.redeliver(actor_of(request), webhook_id, delivery_id, request.app.state.clock)
         return convert(row, WebhookDeliveryOut)
 
     @post("/webhooks/{webhook_id:int}/ping", guards=[organizer], status_code=202,
           description="Queue a `ping` event for this endpoint alone, to try the receiver and its signature check.")
-    async def ping(self, request: AnyRequest, webhook_id: FromPath[int]) -> WebhookDeliveryOut:
+    async def ping(self, request: AnyRequest, webhook_id: PathId) -> WebhookDeliveryOut:
         return convert(await webhooks.ping(actor_of(request), webhook_id, request.app.state.clock),
                        WebhookDeliveryOut)

@@ -53,8 +53,8 @@ class TrainingCohortIn(Struct, forbid_unknown_fields=True):
     timezone: Annotated[str, Meta(max_length=64)] | None = None
     """Default: the venue's zone, else the server's (Asia/Shanghai)."""
     description: Annotated[str, Meta(max_length=4000)] = ""
-    capacity: int | None = None
-    """Places (at least 1); none: no limit."""
+    capacity: Annotated[int, Meta(le=100_000)] | None = None
+    """Places (at least 1); none: no limit. (Unbounded, a huge number reached the int4 column: 500.)"""
 
 
 class TrainingCohortOut(Struct):

@@ -156,8 +156,9 @@ class PositionIn(Struct, forbid_unknown_fields=True):
     industry: Tag
     headcount: Annotated[int, Meta(ge=1, le=100000)] = 1
     skills: Annotated[list[Tag], Meta(max_length=30)] = []
-    wage_min: Annotated[int, Meta(ge=0)] | None = None
-    wage_max: Annotated[int, Meta(ge=0)] | None = None
+    wage_min: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
+    wage_max: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
+    """Monthly wage range in yuan (stored as int4: an unbounded number used to answer 500)."""
     work_location: Text = ""
     provides_food_lodging: bool = False
     accepts_older_workers: bool = False

@@ -7,29 +7,34 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from fairs.api.schemas.common import Id
+from fairs.api.schemas.common import MAX_ID, Id
 from fairs.api.schemas.people import AttendeeIn
 
 # --- registrations and interviews -----------------------------------------------------------
 
+BlockIndex = Annotated[int, Meta(ge=-MAX_ID - 1, le=MAX_ID)]
+"""An index into the event's ``interview_blocks``: the service checks it against the event
+(422); the bounds only keep a number no column can hold from reaching a query."""
+
+
 class RegistrationIn(Struct, forbid_unknown_fields=True):
-    ranked_organizations: list[int] = []
+    ranked_organizations: list[Id] = []
     """Up to 5 employers (organization ids taking part in the event) I most want to meet, best first."""
-    available_blocks: list[int] | None = None
+    available_blocks: list[BlockIndex] | None = None
     """Indexes of the event's `interview_blocks` I can come to (0 when the event has none); none: all."""
 
 
 class AssistedRegistrationIn(Struct, forbid_unknown_fields=True):
     attendee: AttendeeIn
-    ranked_organizations: list[int] = []
+    ranked_organizations: list[Id] = []
     """As in RegistrationIn."""
-    available_blocks: list[int] | None = None
+    available_blocks: list[BlockIndex] | None = None
 
 
 class RegistrationChangeIn(Struct, forbid_unknown_fields=True):
-    ranked_organizations: list[int] | UnsetType = UNSET
+    ranked_organizations: list[Id] | UnsetType = UNSET
     """Replaces the ranking (`[]` clears it); left out: unchanged."""
-    available_blocks: list[int] | None | UnsetType = UNSET
+    available_blocks: list[BlockIndex] | None | UnsetType = UNSET
     """Replaces the blocks; `null`: all blocks; left out: unchanged."""
 
 

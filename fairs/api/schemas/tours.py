@@ -161,7 +161,8 @@ class BusDay(Struct, forbid_unknown_fields=True):
 class TourPlanIn(Struct, forbid_unknown_fields=True):
     budget_s: float = 20.0
     """Seconds the routing search may take (1–600); the job also loads, seats and writes."""
-    seed: int = 0
+    seed: Annotated[int, Meta(ge=0, le=2**32 - 1)] = 0
+    """The routing search's random seed (PyVRP takes an unsigned 32-bit number)."""
     rained_out: list[VillageDay] = []
     """Re-plan: no fair at these villages on these dates."""
     broken_buses: list[BusDay] = []
