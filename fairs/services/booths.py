@@ -149,14 +149,16 @@ async def release_expired_holds(clock: Clock = SYSTEM_CLOCK, reservation_id: int
     return released
 
 
+_FOR_CHANGE = "SELECT status, hold_expires_at, booth FROM booth_reservation WHERE id = {} AND organization = {}"
+
+
 async def _change(actor: Actor, reservation_id: int, wanted: str, clock: Clock) -> dict[str, Any]:
     organization_id = own_organization(actor)
     async with write_transaction():
-        row = await BoothReservation.select(
-            BoothReservation.status, BoothReservation.hold_expires_at, BoothReservation.booth
-        ).where(BoothReservation.id == reservation_id, BoothReservation.organization == organization_id).first()
-        if row is None:
+        found = await BoothReservation.raw(_FOR_CHANGE, reservation_id, organization_id)
+        if not found:
             raise NotFound("no such reservation", field="reservation_id")
+        row = found[0]
         await lock_rows(Booth, [row["booth"]])
         now = clock.now()
         if wanted == "confirmed" and row["status"] == "held" and row["hold_expires_at"] <= now:

@@ -53,25 +53,30 @@ async def _ranked(event_id: int, ranked: Sequence[int], field: str = "ranked_org
     return list(ranked)
 
 
-async def _open_event(event_id: int) -> None:
-    event = await Event.select(Event.status).where(Event.id == event_id).first()
+async def _open_event(event_id: int) -> int | None:
+    """The event's capacity (``None``: no limit) if it takes registrations."""
+    event = await Event.select(Event.status, Event.capacity).where(Event.id == event_id).first()
     if event is None:
         raise NotFound("no such event", field="event_id")
     if event["status"] != "published":
         raise Conflict("this event is not open for registration", field="event_id", code="event_not_open")
+    return event["capacity"]  # type: ignore[no-any-return]
+
+
+_REGISTERED_ALREADY = ("SELECT id FROM registration WHERE attendee = {} AND event = {} "
+                       "AND status NOT IN ('cancelled', 'expired') LIMIT 1")
 
 
 async def _register(attendee_id: int, event_id: int, actor: Actor, channel: str, clock: Clock,
-                    preferences: Preferences, station_id: int | None = None) -> int:
+                    preferences: Preferences, capacity: int | None, station_id: int | None = None) -> int:
+    """Register (within the caller's transaction, after :func:`_open_event` gave ``capacity``)."""
     ranked = await _ranked(event_id, preferences.ranked_organizations)
     blocks = await chosen_blocks(event_id, preferences.available_blocks)
-    existing = await Registration.select(Registration.id).where(
-        Registration.attendee == attendee_id, Registration.event == event_id,
-        Registration.status.not_in(["cancelled", "expired"])).first()
-    if existing is not None:
+    existing = await Registration.raw(_REGISTERED_ALREADY, attendee_id, event_id)
+    if existing:
         raise Conflict("already registered for this event", field="event_id",
-                       code="registration_once_per_event", extra={"registration_id": existing["id"]})
-    status = await waitlist.place_status(event_id)
+                       code="registration_once_per_event", extra={"registration_id": existing[0]["id"]})
+    status = await waitlist.place_status(event_id, capacity)
     row = Registration(attendee=attendee_id, event=event_id, status=status, registered_by=actor.account_id,
                        station=station_id, channel=channel, ranked_organizations=ranked, available_blocks=blocks,
                        created_at=clock.now())
@@ -88,8 +93,8 @@ async def register_myself(actor: Actor, event_id: int, clock: Clock = SYSTEM_CLO
     if actor.role != "attendee" or actor.attendee_id is None:
         raise NotFound("not found")
     async with write_transaction():
-        await _open_event(event_id)
-        registration_id = await _register(actor.attendee_id, event_id, actor, "self", clock, preferences)
+        capacity = await _open_event(event_id)
+        registration_id = await _register(actor.attendee_id, event_id, actor, "self", clock, preferences, capacity)
     return await get_registration(actor, registration_id)
 
 
@@ -104,13 +109,13 @@ async def register_on_behalf(actor: Actor, event_id: int, details: AttendeeDetai
         raise NotFound("not found")
     phone = validate_attendee(details, "attendee.", clock)
     async with write_transaction():
-        await _open_event(event_id)
+        capacity = await _open_event(event_id)
         found = await Attendee.select(Attendee.id).where(Attendee.phone == phone).first()
         if found is not None:
             attendee_id = int(found["id"])
         else:
             attendee_id = await insert_attendee(details, clock, prefix="attendee.")
-        registration_id = await _register(attendee_id, event_id, actor, "staff", clock, preferences,
+        registration_id = await _register(attendee_id, event_id, actor, "staff", clock, preferences, capacity,
                                           actor.station_id)
     return await get_registration(actor, registration_id)
 

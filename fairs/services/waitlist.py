@@ -175,16 +175,25 @@ async def offer_settled(reservation_id: int, outcome: str) -> None:
 
 # --- places at capacity-limited events --------------------------------------------------------
 
-async def place_status(event_id: int) -> str:
+_UNREAD: Any = object()
+
+
+async def place_status(event_id: int, capacity: int | None = _UNREAD) -> str:
     """``registered`` while the event has room (or no capacity), else ``waitlisted``. Call
-    inside the registering transaction; the event row is locked so places are counted once."""
-    event = await Event.select(Event.capacity).where(Event.id == event_id).first()
-    if event is None or event["capacity"] is None:
+    inside the registering transaction; the event row is locked so places are counted once.
+    ``capacity``: the event's, when the caller has just read it."""
+    if capacity is _UNREAD:
+        event = await Event.select(Event.capacity).where(Event.id == event_id).first()
+        capacity = None if event is None else event["capacity"]
+    if capacity is None:
         return "registered"
     await lock_rows(Event, [event_id])
+    capacity = (await Event.select(Event.capacity).where(Event.id == event_id).first() or {}).get("capacity")
+    if capacity is None:
+        return "registered"
     taken = await Registration.count().where(Registration.event == event_id,
                                              Registration.status.is_in(["registered", "checked_in", "offered"]))
-    return "registered" if taken < event["capacity"] else "waitlisted"
+    return "registered" if taken < capacity else "waitlisted"
 
 
 async def offer_seat(event_id: int, clock: Clock) -> int | None:
