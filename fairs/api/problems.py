@@ -89,21 +89,23 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
     return response
 
 
+def _unavailable(request: Request[Any, Any, Any], error: Exception, what: str, code: str,
+                 retry_after: int) -> Response[dict[str, Any]]:
+    """503 with Retry-After: the database is lost or slow, the request may be retried as it is."""
+    log.warning("%s on %s %s: %s", what, request.method, request.url.path, type(error).__name__)
+    response = problem(503, f"{what}; retry with the same Idempotency-Key", code,
+                       [{"field": "request", "message": "retry"}], request.url.path)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
     if is_integrity_error(error):
         return domain_error(request, as_conflict(error))
     if is_connection_lost(error):
-        log.warning("database connection lost on %s %s: %s", request.method, request.url.path, type(error).__name__)
-        response = problem(503, "the database connection was lost; retry with the same Idempotency-Key",
-                           "database_unavailable", [{"field": "request", "message": "retry"}], request.url.path)
-        response.headers["Retry-After"] = "1"
-        return response
+        return _unavailable(request, error, "the database connection was lost", "database_unavailable", 1)
     if is_timeout(error):
-        log.warning("database too slow on %s %s: %s", request.method, request.url.path, type(error).__name__)
-        response = problem(503, "the database is slow to answer right now; retry with the same Idempotency-Key",
-                           "database_timeout", [{"field": "request", "message": "retry"}], request.url.path)
-        response.headers["Retry-After"] = "2"
-        return response
+        return _unavailable(request, error, "the database is slow to answer right now", "database_timeout", 2)
     if is_busy(error):
         response = problem(409, "many people are asking for the same thing right now; try again in a moment",
                            "busy_try_again", [{"field": "request", "message": "try again"}], request.url.path,

@@ -16,16 +16,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.e2e import database_beside_the_suites
+
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_bench_load_drives_the_topology_and_accounts_for_every_registration(tmp_path):
-    base = urlsplit(os.environ["FAIRS_TEST_DATABASE_URL"].replace("postgres://", "postgresql://", 1))
     redis_base = urlsplit(os.environ.get("FAIRS_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAIRS_", "PICCOLO_"))}
     env.update({
-        "FAIRS_DATABASE_URL": urlunsplit(base._replace(path="/fairs_bench_load_test")),  # never the suite's
+        "FAIRS_DATABASE_URL": database_beside_the_suites("fairs_bench_load_test"),  # never the suite's
         "FAIRS_REDIS_URL": urlunsplit(redis_base._replace(path="/12")),  # the suite flushes db 0
     })
     done = subprocess.run([sys.executable, "-m", "fairs", "bench", "load", "--size", "5", "--json"], env=env,

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import yaml
 
+from tests.e2e import as_admin, database_beside_the_suites
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
@@ -246,27 +248,15 @@ def _group_alive(pid: int) -> bool:
 
 @pytest.mark.postgres
 def test_local_sh_starts_the_topology_on_the_machine_services_and_stops_it(tmp_path):
-    import asyncpg
     import redis
 
     database = "fairs_local_test"
-    base = urlsplit(os.environ["FAIRS_TEST_DATABASE_URL"].replace("postgres://", "postgresql://", 1))
-    admin_url = urlunsplit(base._replace(path="/postgres"))
-    database_url = urlunsplit(base._replace(path=f"/{database}"))
+    database_url = database_beside_the_suites(database)
     redis_base = urlsplit(os.environ.get("FAIRS_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0")
     redis_url = urlunsplit(redis_base._replace(path="/13"))  # the suite uses db 0
 
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(admin_url, timeout=5)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    import asyncio
-
     drop = f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'
-    asyncio.run(admin(drop))  # local.sh creates it
+    as_admin(drop)  # local.sh creates it
     queue = redis.Redis.from_url(redis_url)
     queue.flushdb()
     port = _free_port()
@@ -306,7 +296,7 @@ def test_local_sh_starts_the_topology_on_the_machine_services_and_stops_it(tmp_p
         assert check.returncode == 0, check.stderr
     finally:
         stop = subprocess.run([str(LOCAL_SH), "stop"], env=env, capture_output=True, text=True, timeout=20)
-        asyncio.run(admin(drop))
+        as_admin(drop)
         queue.flushdb()
         queue.close()
     assert stop.returncode == 0, stop.stderr

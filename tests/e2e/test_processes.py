@@ -11,9 +11,10 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from tests.e2e import as_admin, database_beside_the_suites
 
 
 def clean_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -119,20 +120,10 @@ def test_two_migrations_started_at_once_apply_everything_once(tmp_path):
 
     import asyncpg
 
-    base = urlsplit(os.environ["FAIRS_TEST_DATABASE_URL"].replace("postgres://", "postgresql://", 1))
-    admin_url = urlunsplit(base._replace(path="/postgres"))
     database = "fairs_migrate_race_test"
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(admin_url, timeout=5)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-    asyncio.run(admin(f'CREATE DATABASE "{database}"'))
-    env = clean_environment(tmp_path, FAIRS_DATABASE_URL=urlunsplit(base._replace(path=f"/{database}")))
+    as_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    as_admin(f'CREATE DATABASE "{database}"')
+    env = clean_environment(tmp_path, FAIRS_DATABASE_URL=database_beside_the_suites(database))
     try:
         both = [subprocess.Popen([sys.executable, "-m", "fairs", "migrate"], env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
@@ -152,4 +143,4 @@ def test_two_migrations_started_at_once_apply_everything_once(tmp_path):
         modules = list((Path(__file__).resolve().parents[2] / "fairs" / "db" / "migrations").glob("m[0-9]*.py"))
         assert len(names) == len(set(names)) == len(modules)
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        as_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
