@@ -122,15 +122,6 @@ async def lock_name(name: str) -> None:
     await Organization.raw("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", name)
 
 
-async def claim_row(table: type[Table], row_id: int, condition: str) -> bool:
-    """Lock one row that still meets ``condition`` (SQL over its columns) for this transaction;
-    ``False`` when another transaction holds it or it no longer qualifies. PostgreSQL skips a
-    locked row instead of waiting; SQLite's IMMEDIATE transaction already excludes others."""
-    lock = "" if is_sqlite(engine()) else " FOR UPDATE SKIP LOCKED"
-    rows = await table.raw(f"SELECT id FROM {table._meta.tablename} WHERE id = {{}} AND {condition}{lock}", row_id)
-    return bool(rows)
-
-
 async def new_ids(table: type[Table], count: int) -> list[int]:
     """``count`` fresh ids for rows of ``table`` written in bulk by :func:`copy_rows` (which
     returns nothing). PostgreSQL draws them from the table's sequence; SQLite counts on from

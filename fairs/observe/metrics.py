@@ -108,16 +108,11 @@ async def database_figures(now: datetime) -> list[GaugeMetricFamily]:
         "SUM(CASE WHEN attempts >= {} THEN 1 ELSE 0 END) AS failed, "
         "MIN(CASE WHEN attempts < {} THEN created_at END) AS oldest "
         "FROM outbox WHERE sent_at IS NULL", MAX_ATTEMPTS, MAX_ATTEMPTS, MAX_ATTEMPTS)
-    backlog = rows[0] if rows else {}
-    outbox = GaugeMetricFamily("fairs_outbox_messages", "Unsent outbox messages: queued (never tried), "
-                               "retrying (failed, will be tried again), failed (given up).", labels=["state"])
-    for state in ("queued", "retrying", "failed"):
-        outbox.add_metric([state], float(backlog.get(state) or 0))
-    oldest = _timestamp(backlog.get("oldest"))
-    age = GaugeMetricFamily("fairs_outbox_oldest_unsent_age_seconds",
-                            "Age of the oldest message still to be delivered (0: none).",
-                            value=max(0.0, now.timestamp() - oldest) if oldest is not None else 0.0)
-    families = [outbox, age, *await _webhook_backlog(now)]
+    families = _backlog(rows, now, "fairs_outbox_messages", "Unsent outbox messages: queued (never tried), "
+                        "retrying (failed, will be tried again), failed (given up).", ("queued", "retrying", "failed"),
+                        "fairs_outbox_oldest_unsent_age_seconds",
+                        "Age of the oldest message still to be delivered (0: none).")
+    families += await _webhook_backlog(now)
 
     run: dict[str, Any] | None = await MatchRun.select(
         MatchRun.id, MatchRun.metrics, MatchRun.started_at, MatchRun.finished_at,
@@ -151,17 +146,25 @@ async def _webhook_backlog(now: datetime) -> list[GaugeMetricFamily]:
         "SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) AS dead, "
         "MIN(CASE WHEN status IN ('pending', 'failed') THEN created_at END) AS oldest "
         "FROM webhook_delivery WHERE status IN ('pending', 'failed', 'dead')")
+    return _backlog(rows, now, "fairs_webhook_deliveries", "Webhook deliveries not delivered: pending (not "
+                    "tried yet), retrying (failed, will be tried again), dead (given up).",
+                    ("pending", "retrying", "dead"),
+                    "fairs_webhook_oldest_undelivered_age_seconds",
+                    "Age of the oldest webhook delivery still to be delivered (0: none).")
+
+
+def _backlog(rows: list[dict[str, Any]], now: datetime, name: str, help_text: str, states: tuple[str, ...],
+             age_name: str, age_help: str) -> list[GaugeMetricFamily]:
+    """A backlog's count per state (columns named after the states) and the age of its oldest
+    item (column ``oldest``), from one aggregate row."""
     backlog = rows[0] if rows else {}
-    deliveries = GaugeMetricFamily("fairs_webhook_deliveries", "Webhook deliveries not delivered: pending (not "
-                                   "tried yet), retrying (failed, will be tried again), dead (given up).",
-                                   labels=["state"])
-    for state in ("pending", "retrying", "dead"):
-        deliveries.add_metric([state], float(backlog.get(state) or 0))
+    counts = GaugeMetricFamily(name, help_text, labels=["state"])
+    for state in states:
+        counts.add_metric([state], float(backlog.get(state) or 0))
     oldest = _timestamp(backlog.get("oldest"))
-    age = GaugeMetricFamily("fairs_webhook_oldest_undelivered_age_seconds",
-                            "Age of the oldest webhook delivery still to be delivered (0: none).",
+    age = GaugeMetricFamily(age_name, age_help,
                             value=max(0.0, now.timestamp() - oldest) if oldest is not None else 0.0)
-    return [deliveries, age]
+    return [counts, age]
 
 
 def _timestamp(value: object) -> float | None:

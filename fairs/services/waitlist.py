@@ -175,16 +175,11 @@ async def offer_settled(reservation_id: int, outcome: str) -> None:
 
 # --- places at capacity-limited events --------------------------------------------------------
 
-_UNREAD: Any = object()
-
-
-async def place_status(event_id: int, capacity: int | None = _UNREAD) -> str:
+async def place_status(event_id: int, capacity: int | None) -> str:
     """``registered`` while the event has room (or no capacity), else ``waitlisted``. Call
-    inside the registering transaction; the event row is locked so places are counted once.
-    ``capacity``: the event's, when the caller has just read it."""
-    if capacity is _UNREAD:
-        event = await Event.select(Event.capacity).where(Event.id == event_id).first()
-        capacity = None if event is None else event["capacity"]
+    inside the registering transaction with the event's ``capacity`` as read in it: none means
+    no limit and nothing more is read; otherwise the event row is locked and its capacity read
+    again under the lock, so places are counted once."""
     if capacity is None:
         return "registered"
     await lock_rows(Event, [event_id])
@@ -198,7 +193,8 @@ async def place_status(event_id: int, capacity: int | None = _UNREAD) -> str:
 
 async def offer_seat(event_id: int, clock: Clock) -> int | None:
     """Offer a freed place to the first waitlisted person; returns the registration id."""
-    if await place_status(event_id) != "registered":
+    event = await Event.select(Event.capacity).where(Event.id == event_id).first()
+    if event is None or await place_status(event_id, event["capacity"]) != "registered":
         return None
     first = await Registration.select(Registration.id, Registration.attendee.phone.as_alias("phone"),
                                       Registration.event.title.as_alias("title")).where(
