@@ -38,7 +38,7 @@ from fairs.api.routes.tours import TourController
 from fairs.api.routes.training import TrainingController
 from fairs.api.routes.webhooks import WebhookController
 from fairs.api.security import TokenMiddleware, public
-from fairs.db.engine import open_pool
+from fairs.db.engine import close_readers, open_pool
 from fairs.observe.http import RequestContextMiddleware, before_send, metrics_endpoint
 from fairs.services import passwords, waitlist, webhooks
 from fairs.services.context import SYSTEM_CLOCK, Clock
@@ -81,6 +81,7 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
                 await opened.pool.aclose()
             if pooled:
                 await engine.close_connection_pool()
+            await close_readers(engine)
 
     app = Litestar(
         route_handlers=[

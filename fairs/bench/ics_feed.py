@@ -3,7 +3,11 @@
 One attendee has 25 interviews and is registered for the 25 fairs they take place at (50
 calendar items); 200 other people have an interview at each fair too, so the feed's queries
 pick one person's items out of 5,000. Then ``GET /calendar/<token>.ics`` is called 500 times
-(the whole file built each time), and 500 times with ``If-None-Match`` (304, no file). Each
+with one of the feed's items changed before each call (``feed_*``: every call is the first of
+a new version, the whole file is built, the process has the other 49 entries written
+already), 500 times with nothing written yet (``feed_cold_*``: a freshly started process),
+500 times with ``If-None-Match`` (``feed_304_*``: no file) and 500 times with the built file
+kept in Redis (``feed_kept_*``). Each
 request is one call of the ASGI app in this process (a scope dict, no HTTP client, no
 socket): the figures are the app's own (token lookup, queries, building, Litestar), not a
 client's. Times are wall clock per request.
@@ -173,16 +177,51 @@ async def _measure(token: str, engine_name: str) -> dict[str, Any]:
         answer, _, content = await _get(app, path, [(b"if-none-match", etag)])
         assert answer == 304 and content == b"", answer
 
-    feed = await _timed(plain)
+    changes = await _one_item_changes()
+    feed = await _timed(plain, before=changes)
+    cold = await _timed(plain, before=_forget_written_entries)
+    etag = (await _get(app, path))[1][b"etag"]  # the items changed: the phone holds the latest
     not_modified = await _timed(conditional)
     kept = await _kept_file_timings(path)
     return {
         "feed_engine": engine_name, "feed_items": items, "feed_bytes": len(body), "feed_requests": REQUESTS,
         "feed_p50_ms": _ms(statistics.median(feed)), "feed_p99_ms": _ms(_p99(feed)),
+        "feed_cold_p50_ms": _ms(statistics.median(cold)), "feed_cold_p99_ms": _ms(_p99(cold)),
         "feed_304_p50_ms": _ms(statistics.median(not_modified)), "feed_304_p99_ms": _ms(_p99(not_modified)),
         "feed_kept_p50_ms": _ms(statistics.median(kept)), "feed_kept_p99_ms": _ms(_p99(kept)),
         **machine(),
     }
+
+
+async def _one_item_changes() -> Callable[[], Awaitable[None]]:
+    """Before each timed GET of ``feed_p99_ms``: one of the feed's 50 items changes (its
+    SEQUENCE and ``updated_at`` move on, as a rescheduled interview's do), so every GET is the
+    first one of a new version: no kept file, one entry to write anew, the others' written
+    VEVENTs kept by the process."""
+    from fairs.db.tables import Account, CalendarItem
+
+    me = (await Account.select(Account.attendee).where(Account.login == "seeker0").first())["attendee"]
+    ids = [row["id"] for row in await CalendarItem.raw(
+        "SELECT c.id FROM calendar_item c LEFT JOIN interview_slot s ON s.id = c.interview_slot "
+        "WHERE c.kind = 'fair_event' OR s.attendee = {} ORDER BY c.id", me)]
+    assert len(ids) == 2 * FAIRS, len(ids)
+    turn = 0
+
+    async def change() -> None:
+        nonlocal turn
+        turn += 1
+        await CalendarItem.raw("UPDATE calendar_item SET sequence = sequence + 1, updated_at = {} WHERE id = {}",
+                               T0 + timedelta(seconds=turn), ids[turn % len(ids)])
+
+    return change
+
+
+async def _forget_written_entries() -> None:
+    """Before each timed GET of ``feed_cold_p99_ms``: the process has written none of the
+    entries yet (a freshly started API process)."""
+    from fairs.core.ics.writer import _written_event
+
+    _written_event.cache_clear()
 
 
 async def _kept_file_timings(path: str) -> list[float]:
@@ -213,14 +252,17 @@ async def _kept_file_timings(path: str) -> list[float]:
             embedded.close()
 
 
-async def _timed(request: Callable[[], Awaitable[None]]) -> list[float]:
-    for _ in range(WARM_UP):
-        await request()
+async def _timed(request: Callable[[], Awaitable[None]],
+                 before: Callable[[], Awaitable[None]] | None = None) -> list[float]:
+    """Wall-clock seconds of ``request`` (after a warm-up), ``before`` run untimed ahead of each."""
     seconds = []
-    for _ in range(REQUESTS):
+    for n in range(WARM_UP + REQUESTS):
+        if before is not None:
+            await before()
         started = time.perf_counter()
         await request()
-        seconds.append(time.perf_counter() - started)
+        if n >= WARM_UP:
+            seconds.append(time.perf_counter() - started)
     return seconds
 
 

@@ -26,8 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,7 +36,7 @@ from redis.exceptions import RedisError
 
 from fairs.core import ics
 from fairs.core.errors import NotFound
-from fairs.db.engine import is_sqlite
+from fairs.db.engine import read_snapshot
 from fairs.db.tables import Account, CalendarFeed, CalendarItem
 from fairs.db.transactions import lock_name, write_transaction
 from fairs.services import scope
@@ -250,7 +249,7 @@ async def file_of(actor: Actor, organizer_mailbox: str, now: datetime, language:
     owner = FeedOwner(account_id=actor.account_id, role=actor.role, organization_id=actor.organization_id,
                       attendee_id=actor.attendee_id, area_path=actor.area_path, name=account["display_name"] or "",
                       email=account["email"] or "", language=language)
-    async with _one_connection():
+    async with read_snapshot(CalendarFeed._meta.db):
         rows = await _rows(owner, now)
     return feed_file(owner, rows, organizer_mailbox)
 
@@ -272,7 +271,7 @@ async def read_feed(token: str, organizer_mailbox: str, now: datetime,
     everything the file is made of — so clients polling without ``If-None-Match`` (or several
     devices of one person) get the same bytes without a rebuild; any change makes a new
     version, so a kept file is never stale."""
-    async with _one_connection():
+    async with read_snapshot(CalendarFeed._meta.db):
         owner = await owner_of(token)
         version = await feed_version(owner, organizer_mailbox, now)
         if unchanged(version):
@@ -305,19 +304,6 @@ async def _keep_file(redis: Any, version: str, body: bytes) -> None:
         return
     with contextlib.suppress(RedisError, OSError):
         await redis.set(_file_key(version), body, ex=FILE_KEPT_SECONDS)
-
-
-@asynccontextmanager
-async def _one_connection() -> AsyncIterator[None]:
-    """SQLite: the reads share one connection, in one snapshot. Outside a transaction Piccolo
-    opens a connection for every query, and SQLite reads the schema again on each (about a
-    millisecond here). PostgreSQL: pooled connections already; nothing to do."""
-    db = CalendarFeed._meta.db
-    if is_sqlite(db) and db.current_transaction.get() is None:
-        async with db.transaction():
-            yield
-    else:
-        yield
 
 
 async def _rows(owner: FeedOwner, now: datetime) -> dict[str, list[dict[str, Any]]]:

@@ -16,7 +16,9 @@ from fairs.core.ics import (
     CalendarParty,
     FairEventFacts,
     InterviewFacts,
+    InvalidCalendarEntry,
     build_calendar,
+    build_feed,
     fair_event_entry,
     interview_entry,
 )
@@ -386,3 +388,59 @@ def test_entries_in_two_zones_get_one_vtimezone_each() -> None:
     raw = build_calendar([entry(), berlin], stamped_at=STAMP)
     tzids = sorted(str(tz["TZID"]) for tz in parse(raw).walk("VTIMEZONE"))
     assert tzids == ["Asia/Shanghai", "Europe/Berlin"]
+
+
+# --- written entries kept by value (feeds are rebuilt after every change) ------------------
+
+
+def _unkept(entries: list[CalendarEntry], stamped_at: datetime) -> bytes:
+    from fairs.core.ics.writer import _written_event
+
+    _written_event.cache_clear()
+    return build_feed(entries, stamped_at=stamped_at)
+
+
+def test_a_kept_entry_takes_each_files_stamp_and_writes_what_a_fresh_build_writes() -> None:
+    entries = [entry(), replace(entry(), uid="second@fairs", sequence=4)]
+    first = build_feed(entries, stamped_at=STAMP)
+    later = STAMP + timedelta(hours=5, seconds=7)
+    second = build_feed(entries, stamped_at=later)  # the same entries, kept
+    assert content_lines(second, "DTSTAMP") == ["DTSTAMP:20270301T171507Z"] * 2
+    assert second == _unkept(entries, later)
+    assert first == _unkept(entries, STAMP)
+
+
+def test_a_changed_entry_is_written_again() -> None:
+    build_feed([entry()], stamped_at=STAMP)
+    moved = entry(sequence=1, starts_at=datetime(2027, 3, 11, 14, 0, tzinfo=SHANGHAI),
+                  ends_at=datetime(2027, 3, 11, 14, 30, tzinfo=SHANGHAI))
+    event = only_event(build_feed([moved], stamped_at=STAMP))
+    assert event["SEQUENCE"] == 1
+    assert event.decoded("DTSTART") == datetime(2027, 3, 11, 14, 0, tzinfo=SHANGHAI)
+    assert only_event(build_feed([entry(cancelled=True)], stamped_at=STAMP))["STATUS"] == "CANCELLED"
+
+
+def test_the_same_instants_in_another_zone_write_the_same_bytes() -> None:
+    shanghai = entry()
+    in_utc = entry(starts_at=shanghai.starts_at.astimezone(UTC), ends_at=shanghai.ends_at.astimezone(UTC))
+    assert build_feed([in_utc], stamped_at=STAMP) == _unkept([shanghai], STAMP)
+
+
+def test_text_that_looks_like_the_stamp_placeholder_stays_text() -> None:
+    sly = "面试\r\nDTSTAMP:19700101T000000Z"  # its line would end in the placeholder
+    raw = build_feed([entry(summary=sly, description=sly)], stamped_at=STAMP)
+    event = only_event(raw)
+    assert str(event["SUMMARY"]).split() == ["面试", "DTSTAMP:19700101T000000Z"]
+    assert content_lines(raw, "DTSTAMP") == ["DTSTAMP:20270301T121500Z"]
+
+
+def test_a_bad_entry_is_refused_every_time() -> None:
+    bad = entry(organizer=CalendarParty("局", "not-a-mailbox"))
+    for _ in range(2):
+        with pytest.raises(InvalidCalendarEntry, match="e-mail"):
+            build_feed([bad], stamped_at=STAMP)
+
+
+def test_an_entry_holding_a_list_is_written_unkept() -> None:
+    listed = entry(categories=["面试"])  # type: ignore[arg-type]
+    assert content_lines(build_feed([listed], stamped_at=STAMP), "CATEGORIES") == ["CATEGORIES:面试"]

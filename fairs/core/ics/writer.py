@@ -137,25 +137,70 @@ def _assemble(entries: Sequence[CalendarEntry], stamped_at: datetime, method: st
     seen: set[str] = set()
     spans: dict[str, tuple[str, date, date]] = {}  # TZID -> (zone name, first day, last day)
     events: list[bytes] = []
+    stamp_line = _stamp_line(stamp)
     for entry in entries:
-        zone, last_end = _validate(entry, method)
         if entry.uid in seen:
+            _validate(entry, method)  # a bad entry is named before a duplicate
             raise _invalid("uid", f"duplicate uid {entry.uid!r}")
         seen.add(entry.uid)
-        start = entry.starts_at.astimezone(zone)
-        event = _event(entry, start, entry.ends_at.astimezone(zone), stamp, zone)
-        tzid = event["DTSTART"].params.get("TZID")
+        tzid, first, last, unstamped = _written(entry, method)
         if tzid:  # UTC is written with "Z" and needs no VTIMEZONE
-            first, last = start.date(), last_end.astimezone(zone).date()
             known = spans.get(tzid)
             spans[tzid] = (entry.timezone, min(first, known[1]), max(last, known[2])) if known else (
                 entry.timezone, first, last)
-        events.append(event.to_ical())
+        events.append(unstamped.replace(_UNSTAMPED, stamp_line, 1))
     timezones = [
         _vtimezone(zone_name, tzid, first - timedelta(days=1), last + timedelta(days=1))
         for tzid, (zone_name, first, last) in spans.items()
     ]
     return b"".join([_header(method, name), *timezones, *events, _FOOTER])
+
+
+_UNSTAMPED = b"\r\nDTSTAMP:19700101T000000Z\r\n"
+"""The placeholder DTSTAMP line with the line end before it: text values escape line ends
+and folding continues with a space, so only the property itself can match."""
+_NOT_STAMPED = datetime(1970, 1, 1, tzinfo=UTC)
+WRITTEN_EVENTS_KEPT = 16384
+"""How many written VEVENTs :func:`_written_event` keeps per process (each about 1 kB, and
+its entry as the key about as much again: some 35 MB when full)."""
+
+
+@lru_cache(maxsize=WRITTEN_EVENTS_KEPT)
+def _written_event(entry: CalendarEntry, method: str | None) -> tuple[str | None, date, date, bytes]:
+    """One checked entry written as a VEVENT with the placeholder DTSTAMP :data:`_UNSTAMPED`,
+    and its TZID (``None`` for UTC) with the local first and last day it covers.
+
+    Kept by the entry's value: an entry is frozen and everything written comes from its
+    fields, so the same value always writes the same bytes (the instants are written in
+    ``entry.timezone``, whatever zone they were given in). A feed rebuilt after one item
+    changed writes only that item again. A bad entry raises and is not kept."""
+    zone, last_end = _validate(entry, method)
+    start = entry.starts_at.astimezone(zone)
+    event = _event(entry, start, entry.ends_at.astimezone(zone), _NOT_STAMPED, zone)
+    written: bytes = event.to_ical()
+    if written.count(_UNSTAMPED) != 1:  # the placeholder must be the DTSTAMP line and only it
+        raise AssertionError("a written VEVENT must hold its DTSTAMP line once")
+    tzid = event["DTSTART"].params.get("TZID") or None
+    return tzid, start.date(), last_end.astimezone(zone).date(), written
+
+
+def _written(entry: CalendarEntry, method: str | None) -> tuple[str | None, date, date, bytes]:
+    """:func:`_written_event`, kept for files without METHOD (feeds and downloads, written
+    again and again) when the entry can be a key. An invitation is written once, when it is
+    sent, and a caller that passed a list where a tuple belongs gets the same bytes: unkept."""
+    if method is None:
+        try:
+            hash(entry)
+        except TypeError:
+            pass
+        else:
+            return _written_event(entry, method)
+    return _written_event.__wrapped__(entry, method)
+
+
+@lru_cache(maxsize=256)
+def _stamp_line(stamp: datetime) -> bytes:
+    return b"\r\nDTSTAMP:" + stamp.strftime("%Y%m%dT%H%M%SZ").encode() + b"\r\n"
 
 
 @lru_cache(maxsize=64)
