@@ -16,6 +16,7 @@ from litestar import Request, Response
 
 from fairs.core.errors import InvalidInput
 from fairs.db.integrity import is_integrity_error
+from fairs.db.statements import Statement
 from fairs.db.tables import IdempotencyRecord
 from fairs.db.transactions import lock_name, write_transaction
 from fairs.services.context import Actor
@@ -23,12 +24,17 @@ from fairs.services.context import Actor
 HEADER = "Idempotency-Key"
 
 
-_STORED = "SELECT fingerprint, status_code, response FROM idempotency_record WHERE account = {} AND key = {}"
+_STORED = Statement(IdempotencyRecord,
+                    "SELECT fingerprint, status_code, response FROM idempotency_record WHERE account = {} AND key = {}")
 """Written out: every write with a key runs it (building it with Piccolo cost more)."""
+
+_RECORD = Statement(IdempotencyRecord, "INSERT INTO idempotency_record (account, key, fingerprint, status_code, "
+                    "response, created_at) VALUES ({}, {}, {}, {}, {}, {})")
+"""The same: the first answer, kept in the write's transaction."""
 
 
 async def _stored(actor: Actor, key: str, fingerprint: str) -> Response[bytes] | None:
-    rows = await IdempotencyRecord.raw(_STORED, actor.account_id, key)
+    rows = await _STORED.rows(actor.account_id, key)
     if not rows:
         return None
     row = rows[0]
@@ -56,10 +62,7 @@ async def idempotent(request: Request[Any, Any, Any], actor: Actor, status_code:
             if replay is not None:
                 return replay
             result = msgspec.json.encode(await write())
-            await IdempotencyRecord.insert(IdempotencyRecord(
-                account=actor.account_id, key=key, fingerprint=fingerprint, status_code=status_code,
-                response=result.decode(), created_at=now,
-            ))
+            await _RECORD.rows(actor.account_id, key, fingerprint, status_code, result.decode(), now)
     except Exception as error:
         if not is_integrity_error(error):
             raise

@@ -3,7 +3,12 @@
 1. *Contention*, through the real HTTP server (``fairs serve --workers 2`` in a subprocess,
    embedded Redis): ``size`` employers (default 200) all hold one of 10 booths at once
    (employer i → booth i % 10). Exactly 10 must succeed, the rest get 409, none 5xx, and the
-   database must hold no booth twice.
+   database must hold no booth twice. Two rushes, on two fairs of the same hall: the first
+   (``first_rush``) meets a server that has just started, whose PostgreSQL backends have
+   read no table and planned no statement yet (that alone costs PostgreSQL about 4 times the
+   CPU of a warm rush); the second (``contention``, the figure) meets a server that has
+   served one rush before, as a real one has served the morning's traffic. Each reports the
+   CPU time the server, PostgreSQL and this client spent on it.
 2. *Throughput without contention*: 1,000 employers each hold a distinct booth of a fresh
    event through the same server, 50 at a time; then the same transaction as raw SQL with
    asyncpg (lock the booth, check it is free, insert), 50 at a time, on another fresh event.
@@ -56,7 +61,7 @@ ZONES = ["manufacturing", "services", "livestream", "priority"]  # as tests/unit
 
 CITY, CAMPAIGN = 1, 1
 CONTENTION_VENUE, BULK_VENUE, ALLOCATION_VENUE = 1, 2, 3
-CONTENTION_EVENT, HTTP_EVENT, RAW_EVENT, ALLOCATION_EVENT = 1, 2, 3, 4
+CONTENTION_EVENT, HTTP_EVENT, RAW_EVENT, ALLOCATION_EVENT, FIRST_RUSH_EVENT = 1, 2, 3, 4, 5
 
 SERVER_READY_TIMEOUT = 60
 SERVER_STOP_TIMEOUT = 30
@@ -85,11 +90,8 @@ async def _run(url: str, clients: int) -> dict[str, Any]:
         try:
             server.start()
             await server.wait_ready(SERVER_READY_TIMEOUT)
-            server_cpu = server.cpu_seconds()
-            contention = await asyncio.wait_for(
-                _contention(server.base_url, tokens[:clients], layout["contention_booths"]), CONTENTION_TIMEOUT)
-            contention["server_cpu_s"] = round(server.cpu_seconds() - server_cpu, 2)
-            contention.update(await _booked_twice(url, CONTENTION_EVENT))
+            first_rush = await _rush(server, url, FIRST_RUSH_EVENT, tokens[:clients], layout["contention_booths"])
+            contention = await _rush(server, url, CONTENTION_EVENT, tokens[:clients], layout["contention_booths"])
             client_cpu, server_cpu = time.process_time(), server.cpu_seconds()
             http = await asyncio.wait_for(
                 _http_throughput(server.base_url, tokens[:THROUGHPUT_RESERVATIONS], layout["bulk_booths"]),
@@ -116,6 +118,7 @@ async def _run(url: str, clients: int) -> dict[str, Any]:
     result: dict[str, Any] = {
         "benchmark": "booths",
         "contention": contention,
+        "first_rush": first_rush,
         "throughput": {
             "reservations": http["reservations"], "concurrency": THROUGHPUT_CONCURRENCY,
             "reservations_per_s": round(per_second, 1), "raw_sql_per_s": round(raw_per_second, 1),
@@ -136,8 +139,8 @@ async def _run(url: str, clients: int) -> dict[str, Any]:
                    "stop_s": server.stop_seconds, "exit_code": server.exit_code},
         **machine(),
     }
-    troubled = (contention["server_errors"] or contention["client_errors"] or contention["other_status"]
-                or http["failed"] or server.exit_code not in (0, None))
+    troubled = (any(rush["server_errors"] or rush["client_errors"] or rush["other_status"]
+                    for rush in (first_rush, contention)) or http["failed"] or server.exit_code not in (0, None))
     if troubled:
         result["server_log_tail"] = log_tail
     return result
@@ -207,6 +210,7 @@ async def _load(url: str, clients: int) -> dict[str, list[int]]:
             (HTTP_EVENT, BULK_VENUE, "大型招聘会 HTTP", "direct", None),
             (RAW_EVENT, BULK_VENUE, "大型招聘会 SQL", "direct", None),
             (ALLOCATION_EVENT, ALLOCATION_VENUE, "春风招聘节", "application", T0 - timedelta(days=1)),
+            (FIRST_RUSH_EVENT, CONTENTION_VENUE, "抢展位（上午场）", "direct", None),
         ]
         await connection.copy_records_to_table("event", records=[
             (e, CAMPAIGN, venue, CITY, "onsite_fair", title, T0 + timedelta(days=30),
@@ -224,7 +228,8 @@ async def _load(url: str, clients: int) -> dict[str, list[int]]:
             for n in range(1, accounts + 1)], columns=[
             "id", "login", "password_hash", "role", "display_name", "email", "organization", "departments",
             "active", "created_at"])
-        participations = [(CONTENTION_EVENT, n, "approved", 0) for n in range(1, clients + 1)]
+        participations = [(e, n, "approved", 0) for e in (CONTENTION_EVENT, FIRST_RUSH_EVENT)
+                          for n in range(1, clients + 1)]
         participations += [(HTTP_EVENT, n, "approved", 0) for n in range(1, THROUGHPUT_RESERVATIONS + 1)]
         participations += [(ALLOCATION_EVENT, n, "approved", rng.choice([0, 0, 0, 1, 2]))
                            for n in range(1, APPLICATIONS + 1)]
@@ -402,16 +407,47 @@ def _p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[98]
 
 
+def _database_cpu() -> float:
+    """CPU time (user + system) of this machine's PostgreSQL processes so far (those this
+    user may read; the machine's PostgreSQL serves only the benchmark while it runs)."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name, _, rest = (entry / "stat").read_text().partition(" (")[2].rpartition(")")
+        except OSError:
+            continue
+        if name.startswith("postgres"):
+            fields = rest.split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
 
-async def _contention(base_url: str, headers: list[dict[str, str]], booth_ids: list[int]) -> dict[str, Any]:
+async def _rush(server: _Server, url: str, event_id: int, headers: list[dict[str, str]],
+                booth_ids: list[int]) -> dict[str, Any]:
+    """One rush (:func:`_contention`) with the CPU time the server, PostgreSQL and this client
+    spent on it, and the double-booking check."""
+    server_cpu, database_cpu, client_cpu = server.cpu_seconds(), _database_cpu(), time.process_time()
+    rush = await asyncio.wait_for(_contention(server.base_url, event_id, headers, booth_ids), CONTENTION_TIMEOUT)
+    rush["server_cpu_s"] = round(server.cpu_seconds() - server_cpu, 3)
+    rush["database_cpu_s"] = round(_database_cpu() - database_cpu, 3)
+    rush["client_cpu_s"] = round(time.process_time() - client_cpu, 3)
+    rush.update(await _booked_twice(url, event_id))
+    return rush
+
+
+async def _contention(base_url: str, event_id: int, headers: list[dict[str, str]],
+                      booth_ids: list[int]) -> dict[str, Any]:
     """Every client POSTs its hold at the same moment, each over its own keep-alive connection
     opened beforehand (so the rush measures the reservations, not TCP set-up); the client is
     :class:`_Connection` for the reason given in :func:`_http_throughput`."""
     host, _, port = base_url.removeprefix("http://").partition(":")
-    path = f"/events/{CONTENTION_EVENT}/reservations"
+    path = f"/events/{event_id}/reservations"
     connections = [_Connection(host, int(port)) for _ in headers]
     await asyncio.gather(*[c.request("GET", "/healthz") for c in connections])
     go = asyncio.Event()

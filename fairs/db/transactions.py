@@ -20,6 +20,7 @@ from piccolo.engine.sqlite import TransactionType
 from piccolo.table import Table
 
 from fairs.db.engine import is_sqlite
+from fairs.db.statements import Statement
 from fairs.db.tables import Organization
 
 
@@ -108,10 +109,17 @@ async def lock_rows(table: type[Table], ids: Sequence[int]) -> None:
     """
     if not ids or is_sqlite(engine()):
         return
-    await table.raw(
-        f"SELECT id FROM {table._meta.tablename} WHERE id = ANY({{}}) ORDER BY id FOR UPDATE",
-        sorted(set(ids)),
-    )
+    name = table._meta.tablename
+    statement = _LOCK_ROWS.get(name)
+    if statement is None:
+        statement = _LOCK_ROWS[name] = Statement(
+            table, f"SELECT id FROM {name} WHERE id = ANY({{}}) ORDER BY id FOR UPDATE")
+    await statement.rows(sorted(set(ids)))
+
+
+_LOCK_ROWS: dict[str, Statement] = {}
+"""The row-lock statement of each table, compiled on first use."""
+_LOCK_NAME = Statement(Organization, "SELECT pg_advisory_xact_lock(hashtextextended({}, 0))")
 
 
 async def lock_name(name: str) -> None:
@@ -119,7 +127,7 @@ async def lock_name(name: str) -> None:
     transaction-level advisory lock; SQLite's IMMEDIATE transaction already serialises)."""
     if is_sqlite(engine()):
         return
-    await Organization.raw("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", name)
+    await _LOCK_NAME.rows(name)
 
 
 async def new_ids(table: type[Table], count: int) -> list[int]:

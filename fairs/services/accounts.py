@@ -9,6 +9,7 @@ from fairs.core.areas import CODE_LENGTH, DEPARTMENTS
 from fairs.core.contact import normalize_mobile
 from fairs.core.credit_code import normalize_credit_code
 from fairs.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from fairs.db.statements import Statement
 from fairs.db.tables import Account, Organization, ServiceStation
 from fairs.db.transactions import write_transaction
 from fairs.services import passwords, scope
@@ -156,7 +157,7 @@ _ACTOR_COLUMNS = (Account.id, Account.role, Account.organization, Account.attend
 
 async def actor_by_id(account_id: int) -> Actor | None:
     """The actor for an account, with its area path, in one query (see :data:`_ACTOR_BY_ID`)."""
-    rows = await Account.raw(_ACTOR_BY_ID, account_id)
+    rows = await _ACTOR_BY_ID_STATEMENT.rows(account_id)
     return actor_of(rows[0]) if rows else None
 
 
@@ -165,6 +166,7 @@ SELECT a.id, a.role, a.organization, a.attendee, a.display_name, r.path AS area_
 FROM account a LEFT JOIN area r ON r.id = a.area
 WHERE a.id = {} AND a.active"""
 """Every signed-in request runs this, so it is written out once rather than built each time."""
+_ACTOR_BY_ID_STATEMENT = Statement(Account, _ACTOR_BY_ID)
 
 
 def actor_of(row: dict[str, Any]) -> Actor:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fairs.db.statements import Statement
 from fairs.db.tables import BoothReservation, Outbox
 from fairs.services.context import Clock
-from fairs.services.invitations import booth_calendar_change
+from fairs.services.invitations import READ_IT, booth_calendar_change
 
 _NOTICES = {
     "held": ("展位已保留 Booth held", "请在保留时间内确认。Confirm before the hold expires."),
@@ -38,21 +39,29 @@ def reservation_notice(reservation_id: int, what: str, email: str, booth_code: s
 
 
 _ADDRESSED = """
-SELECT o.contact_email AS email, b.code AS code, e.title AS title
+SELECT o.contact_email AS email, b.code AS code, e.title AS title,
+       c.id AS item_id, c.sequence AS item_sequence, c.cancelled AS item_cancelled
 FROM booth_reservation r
 LEFT JOIN organization o ON o.id = r.organization
 LEFT JOIN booth b ON b.id = r.booth
 LEFT JOIN event e ON e.id = r.event
+LEFT JOIN calendar_item c ON c.booth_reservation = r.id
 WHERE r.id = {}"""
 """Written out: every hold, confirmation and cancellation runs it (Piccolo's joined select
-costs more to build than to run)."""
+costs more to build than to run). With the reservation's calendar item (at most one: index
+``calendar_item_per_booth``), which :func:`booth_calendar_change` would read next."""
+
+
+_ADDRESSED_STATEMENT = Statement(BoothReservation, _ADDRESSED)
 
 
 async def notify_reservation(reservation_id: int, what: str, clock: Clock) -> None:
     """An outbox message to the organization's contact, in the transaction of the change."""
-    rows = await BoothReservation.raw(_ADDRESSED, reservation_id)
+    rows = await _ADDRESSED_STATEMENT.rows(reservation_id)
     row = rows[0] if rows else None
-    calendar = await booth_calendar_change(reservation_id, what, clock.now())
+    item = None if row is None or row["item_id"] is None else {
+        "id": row["item_id"], "sequence": row["item_sequence"], "cancelled": row["item_cancelled"]}
+    calendar = await booth_calendar_change(reservation_id, what, clock.now(), item if row is not None else READ_IT)
     if row is None or not row["email"]:
         return
     await queue_notices([reservation_notice(reservation_id, what, row["email"], row["code"], row["title"],

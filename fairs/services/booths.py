@@ -7,13 +7,16 @@ last line of defence.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from fairs.core import states
 from fairs.core.errors import Conflict, InvalidInput, NotFound
+from fairs.db.engine import is_sqlite
+from fairs.db.statements import Statement
 from fairs.db.tables import Booth, BoothBlock, BoothReservation, Event
-from fairs.db.transactions import lock_name, lock_rows, write_transaction
+from fairs.db.transactions import engine, lock_name, lock_rows, write_transaction
 from fairs.services import scope, waitlist
 from fairs.services.booth_notices import notify_reservation
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
@@ -112,14 +115,17 @@ async def _taken(event_id: int, booth_id: int, now: datetime, clock: Clock) -> b
     return await BoothBlock.exists().where(BoothBlock.event == event_id, BoothBlock.booth == booth_id)
 
 
+_CANCEL = Statement(BoothReservation, "UPDATE booth_reservation SET status = 'cancelled', cancelled_at = {} "
+                                      "WHERE id = {} RETURNING event, booth, source")
+"""Cancel, and read back what the rest of the cancellation needs, in one statement."""
+
+
 async def _cancel(reservation_id: int, why: str, clock: Clock) -> None:
     """Cancel a reservation whose booth is locked, tell the employer, settle a waitlist offer
     it was, and offer the booth to the next employer waiting for it."""
-    row = await BoothReservation.select(BoothReservation.event, BoothReservation.booth, BoothReservation.source
-                                        ).where(BoothReservation.id == reservation_id).first()
-    assert row is not None
-    await BoothReservation.update({BoothReservation.status: "cancelled", BoothReservation.cancelled_at: clock.now()}
-                                  ).where(BoothReservation.id == reservation_id)
+    rows = await _CANCEL.rows(clock.now(), reservation_id)
+    assert rows
+    row = rows[0]
     await notify_reservation(reservation_id, why, clock)
     if row["source"] == "offer":
         await waitlist.offer_settled(reservation_id, "expired" if why == "expired" else "withdrawn")
@@ -149,17 +155,59 @@ async def release_expired_holds(clock: Clock = SYSTEM_CLOCK, reservation_id: int
     return released
 
 
-_FOR_CHANGE = "SELECT status, hold_expires_at, booth FROM booth_reservation WHERE id = {} AND organization = {}"
+_FOR_CHANGE = Statement(BoothReservation, "SELECT status, hold_expires_at, booth FROM booth_reservation "
+                                          "WHERE id = {} AND organization = {}")
+
+
+_FOR_CHANGE_LOCKED = Statement(BoothReservation, """
+SELECT r.status, r.hold_expires_at, r.booth FROM booth_reservation r JOIN booth b ON b.id = r.booth
+WHERE r.id = {} AND r.organization = {} FOR UPDATE OF b""")
+"""PostgreSQL: :data:`_FOR_CHANGE` and the booth's row lock in one round trip. The row it
+returns is as it was when the statement began, before any wait for the lock:
+:func:`_under_booth_lock` reads it again."""
+
+
+async def _under_booth_lock(row: dict[str, Any] | None, read: Callable[[], Awaitable[dict[str, Any] | None]],
+                            locked: bool = False, also: int | None = None) -> dict[str, Any]:
+    """The reservation as it is once its booth is locked. ``row``: read before the lock
+    (``locked``: by a statement that also took it). PostgreSQL reads again after the lock,
+    in a statement of its own, so it sees what the transaction it waited for did (a
+    cancellation, a confirmation, a move to another booth, whose booth it then locks too):
+    deciding on the first read could confirm a reservation an organizer had just cancelled.
+    SQLite's IMMEDIATE transaction already excludes every other writer. ``also``: another
+    booth to lock with the first one, in id order (a move's new booth)."""
+    if row is None:
+        raise NotFound("no such reservation", field="reservation_id")
+    if is_sqlite(engine()):
+        return row
+    booths: set[int] = set()
+    while True:
+        if row["booth"] not in booths:
+            if not locked:
+                await lock_rows(Booth, [row["booth"]] if also is None or booths else [row["booth"], also])
+            booths.add(row["booth"])
+            locked = False
+        again = await read()
+        if again is None:
+            raise NotFound("no such reservation", field="reservation_id")
+        if again["booth"] in booths:
+            return again
+        row = again
 
 
 async def _change(actor: Actor, reservation_id: int, wanted: str, clock: Clock) -> dict[str, Any]:
     organization_id = own_organization(actor)
+
+    async def read() -> dict[str, Any] | None:
+        found = await _FOR_CHANGE.rows(reservation_id, organization_id)
+        return found[0] if found else None
+
     async with write_transaction():
-        found = await BoothReservation.raw(_FOR_CHANGE, reservation_id, organization_id)
-        if not found:
-            raise NotFound("no such reservation", field="reservation_id")
-        row = found[0]
-        await lock_rows(Booth, [row["booth"]])
+        if is_sqlite(engine()):
+            row = await _under_booth_lock(await read(), read)
+        else:
+            found = await _FOR_CHANGE_LOCKED.rows(reservation_id, organization_id)
+            row = await _under_booth_lock(found[0] if found else None, read, locked=True)
         now = clock.now()
         if wanted == "confirmed" and row["status"] == "held" and row["hold_expires_at"] <= now:
             raise Conflict("the hold has expired; hold the booth again", field="reservation_id",
@@ -193,13 +241,16 @@ WHERE r.id = {} AND r.organization = {}"""
 cancellation."""
 
 
+_EMPLOYERS_OWN_STATEMENT = Statement(BoothReservation, _EMPLOYERS_OWN)
+
+
 async def get_reservation(actor: Actor, reservation_id: int) -> dict[str, Any]:
     if actor.is_organizer:
         row = await BoothReservation.select(*_COLUMNS).where(
             BoothReservation.id == reservation_id,
             BoothReservation.event.is_in(scope.events_of_area(actor))).first()
     else:
-        rows = await BoothReservation.raw(_EMPLOYERS_OWN, reservation_id, own_organization(actor))
+        rows = await _EMPLOYERS_OWN_STATEMENT.rows(reservation_id, own_organization(actor))
         row = rows[0] if rows else None
     if row is None:
         raise NotFound("no such reservation", field="reservation_id")
@@ -242,20 +293,23 @@ async def booth_states(event_id: int, clock: Clock = SYSTEM_CLOCK) -> list[dict[
     return [{**b, "state": taken.get(b["id"], "free")} for b in booths]
 
 
-async def _organizer_reservation(actor: Actor, reservation_id: int) -> dict[str, Any]:
-    row = await BoothReservation.select(BoothReservation.status, BoothReservation.booth, BoothReservation.event,
-                                        BoothReservation.event.venue.as_alias("venue")).where(
-        BoothReservation.id == reservation_id, BoothReservation.event.is_in(scope.events_of_area(actor))).first()
-    if row is None:
-        raise NotFound("no such reservation", field="reservation_id")
-    return row
+async def _organizer_reservation(actor: Actor, reservation_id: int, also: int | None = None) -> dict[str, Any]:
+    """The reservation of the organizer's area, read under its booth's lock (and ``also``'s)."""
+
+    async def read() -> dict[str, Any] | None:
+        row: dict[str, Any] | None = await BoothReservation.select(
+            BoothReservation.status, BoothReservation.booth, BoothReservation.event,
+            BoothReservation.event.venue.as_alias("venue")).where(
+            BoothReservation.id == reservation_id, BoothReservation.event.is_in(scope.events_of_area(actor))).first()
+        return row
+
+    return await _under_booth_lock(await read(), read, also=also)
 
 
 async def organizer_cancel(actor: Actor, reservation_id: int, clock: Clock = SYSTEM_CLOCK) -> dict[str, Any]:
     """An organizer of the event's area releases a booth (the employer is told)."""
     async with write_transaction():
         row = await _organizer_reservation(actor, reservation_id)
-        await lock_rows(Booth, [row["booth"]])
         states.move("booth_reservation", row["status"], "cancelled")
         await _cancel(reservation_id, "cancelled", clock)
     return await get_reservation(actor, reservation_id)
@@ -266,7 +320,7 @@ async def move_reservation(actor: Actor, reservation_id: int, booth_id: int, clo
     """An organizer moves a held or confirmed reservation to another free booth of the venue
     (both booths locked in id order; the employer is told)."""
     async with write_transaction():
-        row = await _organizer_reservation(actor, reservation_id)
+        row = await _organizer_reservation(actor, reservation_id, also=booth_id)
         if row["status"] not in states.ACTIVE_RESERVATION:
             raise Conflict("only a held or confirmed reservation can move", field="reservation_id",
                            code="invalid_transition")
@@ -274,7 +328,6 @@ async def move_reservation(actor: Actor, reservation_id: int, booth_id: int, clo
             raise InvalidInput("no such booth at this event's venue", "booth_id")
         if booth_id == row["booth"]:
             raise InvalidInput("the reservation is already at this booth", "booth_id")
-        await lock_rows(Booth, [row["booth"], booth_id])
         if await _taken(row["event"], booth_id, clock.now(), clock):
             raise Conflict("that booth is already held, reserved or blocked", field="booth_id", code="booth_taken")
         await BoothReservation.update({BoothReservation.booth: booth_id}).where(BoothReservation.id == reservation_id)

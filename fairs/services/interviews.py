@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fairs.core import states
 from fairs.core.errors import NotFound
+from fairs.db.statements import Statement
 from fairs.db.tables import CalendarItem, ContactRead, Event, InterviewSlot
 from fairs.db.transactions import write_transaction
 from fairs.services import scope, stages
@@ -50,7 +51,8 @@ ORDER BY s.starts_at, s.id"""
 """The columns of :data:`_COLUMNS`, written out for the two lists read on every phone refresh
 (an attendee's slots, an employer's schedule): building the joined select with Piccolo costs
 more than running it."""
-_LISTS = {(party, with_event): _LIST.format(party=party, event=" AND s.event = {}" if with_event else "")
+_LISTS = {(party, with_event): Statement(InterviewSlot, _LIST.format(party=party,
+                                                                    event=" AND s.event = {}" if with_event else ""))
           for party in ("attendee", "organization") for with_event in (False, True)}
 
 
@@ -90,7 +92,7 @@ async def list_interviews(actor: Actor, event_id: int | None = None, via: str = 
     party = {"attendee": ("attendee", actor.attendee_id), "employer": ("organization", actor.organization_id)}
     if actor.role in party and party[actor.role][1] is not None:
         column, value = party[actor.role]
-        found = await InterviewSlot.raw(_LISTS[column, event_id is not None],
+        found = await _LISTS[column, event_id is not None].rows(
                                         *((value, event_id) if event_id is not None else (value,)))
     else:
         query = _scoped(actor, InterviewSlot.select(*_COLUMNS)).order_by(InterviewSlot.starts_at).order_by(

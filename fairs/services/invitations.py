@@ -164,7 +164,12 @@ def training_facts(row: dict[str, Any], uid: str, sequence: int, organizer: ics.
         organizer=organizer, recipient=recipient, cancelled=cancelled)
 
 
-async def booth_calendar_change(reservation_id: int, what: str, now: datetime) -> tuple[int, int, str] | None:
+READ_IT: Any = object()
+"""The calendar item is not known yet: :func:`booth_calendar_change` reads it."""
+
+
+async def booth_calendar_change(reservation_id: int, what: str, now: datetime,
+                                item: dict[str, Any] | None = READ_IT) -> tuple[int, int, str] | None:
     """Keep a booth reservation's calendar item in step with it; returns (item id, SEQUENCE,
     METHOD) for the message telling the employer, or ``None`` when calendars are not
     concerned (a hold, a hold that ran out, an offer: nothing is booked yet).
@@ -173,8 +178,9 @@ async def booth_calendar_change(reservation_id: int, what: str, now: datetime) -
     REQUEST; cancelled after it was booked → SEQUENCE + 1, cancelled, CANCEL."""
     from fairs.services.calendar import new_uid  # calendar reads interviews, which this module must not need
 
-    item = await CalendarItem.select(CalendarItem.id, CalendarItem.sequence, CalendarItem.cancelled).where(
-        CalendarItem.booth_reservation == reservation_id).first()
+    if item is READ_IT:  # else the caller read it in this transaction (id, sequence, cancelled), or None
+        item = await CalendarItem.select(CalendarItem.id, CalendarItem.sequence, CalendarItem.cancelled).where(
+            CalendarItem.booth_reservation == reservation_id).first()
     if what in ("confirmed", "allocated"):
         if item is not None:
             return None

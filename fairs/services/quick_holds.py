@@ -12,6 +12,7 @@ from typing import Any
 
 from fairs.db.constraints import ACTIVE_RESERVATION
 from fairs.db.engine import is_sqlite
+from fairs.db.statements import Statement
 from fairs.db.tables import Booth, BoothReservation
 from fairs.db.transactions import engine
 from fairs.services.booth_notices import queue_notices, reservation_notice
@@ -44,12 +45,15 @@ class Seen:
     alternatives: list[dict[str, Any]]
 
 
+_BOOTH_SEEN_BY_STATEMENT = Statement(BoothReservation, _BOOTH_SEEN_BY)
+
+
 async def booth_seen_by(organization_id: int, event_id: int, booth_id: int, now: datetime) -> Seen | None:
     """Whether the booth is taken, and the free ones instead — one plain read, which answers
     a rush's refused holds with no lock and no transaction. ``None`` when the hold would be
     refused for another reason (the careful path then says which)."""
-    rows = await BoothReservation.raw(_BOOTH_SEEN_BY, booth_id, event_id, now, event_id, event_id, organization_id,
-                                      booth_id, event_id, now, event_id, booth_id, booth_id)
+    rows = await _BOOTH_SEEN_BY_STATEMENT.rows(booth_id, event_id, now, event_id, event_id, organization_id, booth_id,
+                                               event_id, now, event_id, booth_id, booth_id)
     if not rows or rows[0]["id"] != booth_id:
         return None
     return Seen(bool(rows[0]["taken"]), [{"id": r["id"], "code": r["code"], "zone": r["zone"]}
@@ -92,18 +96,32 @@ partial unique index decides between holds racing for one booth: the first inser
 the others, having waited only for that one transaction, insert nothing."""
 
 
+_HOLD_FACTS_SQLITE = Statement(BoothReservation, _HOLD_FACTS.format(locks=""))
+_HOLD_FACTS_LOCKED = Statement(BoothReservation, _HOLD_FACTS.format(locks=_HOLD_LOCKS))
+_insert_hold: Statement | None = None
+
+
+def _insert_hold_statement() -> Statement:
+    """:data:`_INSERT_HOLD`, compiled once (again when the text was replaced, as the contention
+    test's control does to take the unique index's guard away)."""
+    global _insert_hold
+    if _insert_hold is None or _insert_hold.sql is not _INSERT_HOLD:
+        _insert_hold = Statement(BoothReservation, _INSERT_HOLD)
+    return _insert_hold
+
+
 async def quick_hold(organization_id: int, event_id: int, booth_id: int, interviewers: int, expires: datetime,
                       now: datetime) -> dict[str, Any] | None:
     """The hold, or ``None`` when it needs a closer look (refused, or the booth is taken)."""
     if is_sqlite(engine()):  # the IMMEDIATE transaction already excludes every other writer
-        facts = await BoothReservation.raw(_HOLD_FACTS.format(locks=""), booth_id, event_id, organization_id)
+        facts = await _HOLD_FACTS_SQLITE.rows(booth_id, event_id, organization_id)
     else:
-        facts = await BoothReservation.raw(_HOLD_FACTS.format(locks=_HOLD_LOCKS), holds_of(event_id, organization_id),
-                                           booth_lock(booth_id), booth_id, event_id, organization_id)
+        facts = await _HOLD_FACTS_LOCKED.rows(holds_of(event_id, organization_id), booth_lock(booth_id), booth_id,
+                                              event_id, organization_id)
     if not facts:
         return None
-    inserted = await BoothReservation.raw(
-        _INSERT_HOLD, booth_id, event_id, organization_id, expires, interviewers, now,
+    inserted = await _insert_hold_statement().rows(
+        booth_id, event_id, organization_id, expires, interviewers, now,
         event_id, booth_id, event_id, organization_id, event_id)
     if not inserted:
         return None

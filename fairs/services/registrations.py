@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from piccolo.columns.combination import Or
 
 from fairs.core import states
 from fairs.core.errors import Conflict, InvalidInput, NotFound
+from fairs.db.statements import Statement
 from fairs.db.tables import Attendee, Event, Participation, Registration
 from fairs.db.transactions import write_transaction
 from fairs.services import scope, waitlist, webhooks
@@ -67,35 +69,87 @@ _REGISTERED_ALREADY = ("SELECT id FROM registration WHERE attendee = {} AND even
                        "AND status NOT IN ('cancelled', 'expired') LIMIT 1")
 
 
+@dataclass(frozen=True)
+class _Written:
+    id: int
+    status: str
+    created_at: datetime
+    ranked_organizations: list[int]
+    available_blocks: list[int] | None
+
+
+_INSERT = """
+INSERT INTO registration (attendee, event, status, registered_by, station, channel, offer_expires_at,
+                          ranked_organizations, available_blocks, checked_in_at, checked_in_by, check_in_client_id,
+                          outcome_rank, retained, created_at)
+VALUES ({}, {}, {}, {}, {}, {}, NULL, {}, {}, NULL, NULL, '', 0, 0, {})
+RETURNING id"""
+"""The new registration with the same values ``Registration(...).save()`` writes (the other
+columns at their defaults), written out: every registration runs it. Arrays go in as lists
+(Piccolo's SQLite adapter stores them as JSON text, as it does for its own inserts)."""
+
+_INSERT_STATEMENT = Statement(Registration, _INSERT)
+_REGISTERED_ALREADY_STATEMENT = Statement(Registration, _REGISTERED_ALREADY)
+_NOT_READ = object()
+
+
 async def _register(attendee_id: int, event_id: int, actor: Actor, channel: str, clock: Clock,
-                    preferences: Preferences, capacity: int | None, station_id: int | None = None) -> int:
-    """Register (within the caller's transaction, after :func:`_open_event` gave ``capacity``)."""
+                    preferences: Preferences, capacity: int | None, station_id: int | None = None,
+                    registered: Any = _NOT_READ) -> _Written:
+    """Register (within the caller's transaction, after :func:`_open_event` gave ``capacity``).
+    ``registered``: the attendee's live registration for the event (its id or ``None``) when
+    the caller has read it already in this transaction."""
     ranked = await _ranked(event_id, preferences.ranked_organizations)
     blocks = await chosen_blocks(event_id, preferences.available_blocks)
-    existing = await Registration.raw(_REGISTERED_ALREADY, attendee_id, event_id)
-    if existing:
+    if registered is _NOT_READ:
+        existing = await _REGISTERED_ALREADY_STATEMENT.rows(attendee_id, event_id)
+        registered = existing[0]["id"] if existing else None
+    if registered is not None:
         raise Conflict("already registered for this event", field="event_id",
-                       code="registration_once_per_event", extra={"registration_id": existing[0]["id"]})
+                       code="registration_once_per_event", extra={"registration_id": registered})
     status = await waitlist.place_status(event_id, capacity)
-    row = Registration(attendee=attendee_id, event=event_id, status=status, registered_by=actor.account_id,
-                       station=station_id, channel=channel, ranked_organizations=ranked, available_blocks=blocks,
-                       created_at=clock.now())
-    await row.save()
-    await webhooks.emit("registration.created", row.id, {
-        "registration_id": int(row.id), "event_id": event_id, "attendee_id": attendee_id, "status": status,
-        "channel": channel, "station_id": station_id, "registered_at": row.created_at,
+    created_at = clock.now()
+    inserted = await _INSERT_STATEMENT.rows(attendee_id, event_id, status, actor.account_id, station_id, channel,
+                                            ranked, blocks, created_at)
+    registration_id = int(inserted[0]["id"])
+    await webhooks.emit("registration.created", registration_id, {
+        "registration_id": registration_id, "event_id": event_id, "attendee_id": attendee_id, "status": status,
+        "channel": channel, "station_id": station_id, "registered_at": created_at,
     }, fair_event_id=event_id, clock=clock)
-    return int(row.id)
+    return _Written(registration_id, status, created_at.astimezone(UTC), ranked, blocks)
+
+
+_OPEN_FOR = """
+SELECT e.status, e.capacity, e.title, e.starts_at,
+       (SELECT r.id FROM registration r WHERE r.attendee = {} AND r.event = e.id
+        AND r.status NOT IN ('cancelled', 'expired') LIMIT 1) AS registered
+FROM event e WHERE e.id = {}"""
+""":func:`_open_event` and the attendee's registration for it (:data:`_REGISTERED_ALREADY`) in
+one read, with what the answer to a self-registration shows of the event."""
+
+
+_OPEN_FOR_STATEMENT = Statement(Event, _OPEN_FOR)
 
 
 async def register_myself(actor: Actor, event_id: int, clock: Clock = SYSTEM_CLOCK,
                           preferences: Preferences = Preferences()) -> dict[str, Any]:
+    """The attendee registers; the answer is the registration as :func:`get_registration`
+    shows it, put together from what was read and written (every value is known here)."""
     if actor.role != "attendee" or actor.attendee_id is None:
         raise NotFound("not found")
     async with write_transaction():
-        capacity = await _open_event(event_id)
-        registration_id = await _register(actor.attendee_id, event_id, actor, "self", clock, preferences, capacity)
-    return await get_registration(actor, registration_id)
+        found = await _OPEN_FOR_STATEMENT.rows(actor.attendee_id, event_id)
+        if not found:
+            raise NotFound("no such event", field="event_id")
+        event = found[0]
+        if event["status"] != "published":
+            raise Conflict("this event is not open for registration", field="event_id", code="event_not_open")
+        written = await _register(actor.attendee_id, event_id, actor, "self", clock, preferences, event["capacity"],
+                                  registered=event["registered"])
+    return {"id": written.id, "event": event_id, "attendee": actor.attendee_id, "status": written.status,
+            "channel": "self", "station": None, "offer_expires_at": None, "created_at": written.created_at,
+            "event_title": event["title"], "event_starts_at": event["starts_at"],
+            "ranked_organizations": written.ranked_organizations, "available_blocks": written.available_blocks}
 
 
 async def register_on_behalf(actor: Actor, event_id: int, details: AttendeeDetails,
@@ -115,9 +169,9 @@ async def register_on_behalf(actor: Actor, event_id: int, details: AttendeeDetai
             attendee_id = int(found["id"])
         else:
             attendee_id = await insert_attendee(details, clock, prefix="attendee.")
-        registration_id = await _register(attendee_id, event_id, actor, "staff", clock, preferences, capacity,
-                                          actor.station_id)
-    return await get_registration(actor, registration_id)
+        written = await _register(attendee_id, event_id, actor, "staff", clock, preferences, capacity,
+                                  actor.station_id)
+    return await get_registration(actor, written.id)
 
 
 def _visible(actor: Actor, query: Any, *, for_change: bool = False) -> Any:
@@ -152,9 +206,12 @@ WHERE r.id = {} AND r.attendee = {}"""
 every self-registration): building the select with Piccolo costs more than running it."""
 
 
+_ATTENDEES_OWN_STATEMENT = Statement(Registration, _ATTENDEES_OWN)
+
+
 async def get_registration(actor: Actor, registration_id: int) -> dict[str, Any]:
     if actor.role == "attendee" and actor.attendee_id is not None:
-        rows = await Registration.raw(_ATTENDEES_OWN, registration_id, actor.attendee_id)
+        rows = await _ATTENDEES_OWN_STATEMENT.rows(registration_id, actor.attendee_id)
         row = rows[0] if rows else None
     else:
         row = await _visible(actor, Registration.select(*_COLUMNS).where(Registration.id == registration_id)).first()

@@ -19,11 +19,13 @@ lost. Both paths are idempotent.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 from fairs.core.errors import Conflict, InvalidInput, NotFound
+from fairs.db.statements import Statement
 from fairs.db.tables import Booth, BoothReservation, Event, Registration, WaitlistEntry
 from fairs.db.transactions import after_commit, lock_name, lock_rows, write_transaction
 from fairs.services import scope
@@ -128,14 +130,20 @@ async def list_entries(actor: Actor, event_id: int | None = None) -> list[dict[s
     return await query
 
 
+_WAITING = Statement(WaitlistEntry, "SELECT id, organization, preferences FROM waitlist_entry "
+                                    "WHERE event = {} AND status = 'waiting' ORDER BY id")
+"""Written out: every cancelled or expired booth reservation runs it."""
+
+
 async def offer_booth(event_id: int, booth_id: int, clock: Clock) -> int | None:
     """Offer a booth that just became free to the first waiting employer it fits. Call inside
     the transaction that freed it, with the booth locked. Returns the offer's reservation id."""
-    waiting = await WaitlistEntry.select(WaitlistEntry.id, WaitlistEntry.organization, WaitlistEntry.preferences
-                                         ).where(WaitlistEntry.event == event_id, WaitlistEntry.status == "waiting"
-                                                 ).order_by(WaitlistEntry.id).output(load_json=True)
+    waiting = await _WAITING.rows(event_id)
     if not waiting:  # the common case: one query and done
         return None
+    for entry in waiting:
+        if isinstance(entry["preferences"], str):
+            entry["preferences"] = json.loads(entry["preferences"])
     booth = await Booth.select(Booth.zone).where(Booth.id == booth_id).first()
     event = await Event.select(Event.booths_per_organization, Event.status).where(Event.id == event_id).first()
     if booth is None or event is None or event["status"] != "published":

@@ -47,6 +47,7 @@ import httpx
 from fairs.core.errors import InvalidInput, NotFound
 from fairs.core.webhooks import EVENT_TYPES, PING, signature_header
 from fairs.db.engine import is_sqlite
+from fairs.db.statements import Statement
 from fairs.db.tables import Area, Attendee, WebhookDelivery, WebhookEndpoint
 from fairs.db.transactions import after_commit, engine, write_transaction
 from fairs.services import scope
@@ -160,8 +161,11 @@ _SUBSCRIBERS = (
 )
 
 
+_SUBSCRIBERS_STATEMENT = Statement(WebhookEndpoint, _SUBSCRIBERS)
+
+
 async def _subscribers(fair_event_id: int) -> list[dict[str, Any]]:
-    rows = await WebhookEndpoint.raw(_SUBSCRIBERS, fair_event_id, True)
+    rows = await _SUBSCRIBERS_STATEMENT.rows(fair_event_id, True)
     for row in rows:
         if isinstance(row["event_types"], str):  # SQLite keeps arrays as JSON text
             row["event_types"] = json.loads(row["event_types"])

@@ -99,3 +99,45 @@ async def test_a_booth_blocked_while_employers_rush_for_it_is_either_blocked_or_
                                                     BoothReservation.status.is_in(["held", "confirmed"]))
         assert (blocked, held) in ((True, 0), (False, 1))
         assert answers[4].status_code == (204 if blocked else 409)
+
+
+async def test_a_confirmation_waiting_for_the_booth_sees_the_cancellation_it_waited_for(client):
+    """An organizer's cancellation holds the booth's lock (here: a transaction of the test's
+    own, on its own connection) while the employer confirms: the confirmation has read
+    "held" and waits. Once the cancellation commits, the confirmation must see it and be
+    refused, not bring the cancelled reservation back as confirmed."""
+    from tests.conftest import DATABASE_URL, ENGINE
+
+    if ENGINE != "postgres":
+        pytest.skip("SQLite's IMMEDIATE transaction lets no confirmation start while another writer is in")
+    import asyncpg
+
+    organizer = await f.sign_in_organizer(client)
+    fair = await f.published_fair(client, organizer, booths=1)
+    employer = await f.employer(client, 1)
+    await f.take_part(client, employer, fair["event"]["id"])
+    held = await client.post(f"/events/{fair['event']['id']}/reservations", headers=employer,
+                             json={"booth_id": fair["venue"]["booths"][0]["id"]})
+    assert held.status_code == 201, held.text
+    reservation = held.json()
+    cancelling = await asyncpg.connect(DATABASE_URL)
+    try:
+        transaction = cancelling.transaction()
+        await transaction.start()
+        await cancelling.execute("SELECT id FROM booth WHERE id = $1 FOR UPDATE", reservation["booth"])
+        await cancelling.execute("UPDATE booth_reservation SET status = 'cancelled' WHERE id = $1", reservation["id"])
+        confirming = asyncio.create_task(client.post(f"/reservations/{reservation['id']}/confirm", headers=employer))
+        waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'"
+        for _ in range(200):  # until the confirmation waits for the booth's lock
+            if await cancelling.fetchval(waiting):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the confirmation never waited for the booth's lock")
+        await transaction.commit()
+        answer = await asyncio.wait_for(confirming, 10)
+    finally:
+        await cancelling.close()
+    assert answer.status_code == 409, answer.text
+    assert (await BoothReservation.select(BoothReservation.status).where(
+        BoothReservation.id == reservation["id"]).first())["status"] == "cancelled"
