@@ -72,8 +72,23 @@ CHUNK = 500
 """Rows per bulk statement: PostgreSQL takes at most 32,767 parameters in one query."""
 
 
+_QUEUE_ONE = Statement(Outbox, """
+INSERT INTO outbox (idempotency_key, channel, recipient, subject, body, attachment, attachment_type, calendar_item,
+                    sequence, method, attempts, next_attempt_at, last_error, created_at, sent_at)
+VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
+ON CONFLICT (idempotency_key) DO NOTHING""")
+"""One notice, written out: every hold, confirmation and cancellation queues one (building the
+insert with Piccolo cost more than running it)."""
+
+
 async def queue_notices(notices: list[Outbox]) -> None:
     """Queue outbox rows in a few statements; keys already queued are left alone."""
+    if len(notices) == 1:
+        n = notices[0]
+        await _QUEUE_ONE.rows(n.idempotency_key, n.channel, n.recipient, n.subject, n.body, n.attachment,
+                              n.attachment_type, n.calendar_item, n.sequence, n.method, n.attempts,
+                              n.next_attempt_at, n.last_error, n.created_at, n.sent_at)
+        return
     for start in range(0, len(notices), CHUNK):
         await Outbox.insert(*notices[start:start + CHUNK]).on_conflict(
             target=Outbox.idempotency_key, action="DO NOTHING")

@@ -22,7 +22,7 @@ from fairs.services.booth_notices import notify_reservation
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.employers import own_organization
 from fairs.services.participation import event_for_employer, holds_of
-from fairs.services.quick_holds import booth_lock, booth_seen_by, free_booths, quick_hold
+from fairs.services.quick_holds import BUSY, booth_lock, booth_seen_by, free_booths, quick_hold
 
 _COLUMNS = (
     BoothReservation.id, BoothReservation.booth, BoothReservation.booth.code.as_alias("booth_code"),
@@ -38,7 +38,9 @@ async def hold_booth(actor: Actor, event_id: int, booth_id: int, interviewers: i
 
     Refused: not approved (403); the event allocates by application window (409); the booth
     is blocked, held or reserved (409 with free alternatives in its zone); the organization
-    already has the event's number of booths (409).
+    already has the event's number of booths (409); on PostgreSQL, another employer's hold is
+    deciding this booth at this very moment (409 ``booth_busy`` with ``Retry-After: 1`` and
+    the free booths instead: waiting would almost always end in "taken").
 
     Holds come in rushes (a popular fair opening its booking), so the common answers are the
     cheap ones: "taken" from one plain read (:func:`~fairs.services.quick_holds.booth_seen_by`), "held" from
@@ -54,6 +56,10 @@ async def hold_booth(actor: Actor, event_id: int, booth_id: int, interviewers: i
     if seen is not None and not seen.taken:
         async with write_transaction():
             held = await quick_hold(organization_id, event_id, booth_id, interviewers, expires, now)
+        if held is BUSY:
+            raise Conflict("another employer is taking this booth at this moment; try again in a second, or "
+                           "choose another", field="booth_id", code="booth_busy",
+                           extra={"alternatives": seen.alternatives, "retry_after_seconds": 1})
         if held is not None:
             return held
         seen = await booth_seen_by(organization_id, event_id, booth_id, now)

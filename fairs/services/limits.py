@@ -15,10 +15,11 @@ outage must not stop a fair; the database still refuses what must never happen.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from fairs.core.errors import TooManyRequests
 
@@ -34,14 +35,31 @@ HOLDS_PER_ORGANIZATION = 30
 WINDOW_SECONDS = 60
 
 
+_COUNT = """
+local count = redis.call('INCR', KEYS[1])
+local left = redis.call('TTL', KEYS[1])
+if left < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  left = tonumber(ARGV[1])
+end
+return {count, left}
+"""
+"""Add one to the key and start its window with the first one (a key without a window, which
+cannot happen but would count for ever, gets one too): one round trip, atomic in Redis."""
+
+
+_COUNT_SHA = hashlib.sha1(_COUNT.encode()).hexdigest()
+
+
 async def _count(redis: Any, key: str, window: int) -> tuple[int, int]:
-    """Add one to ``key`` in its window; (count, seconds left in the window)."""
-    async with redis.pipeline(transaction=True) as pipe:  # SET … NX starts the window (any Redis version)
-        pipe.set(key, 0, ex=window, nx=True)
-        pipe.incr(key)
-        pipe.ttl(key)
-        _, count, ttl = await pipe.execute()
-    return int(count), max(int(ttl), 1)
+    """Add one to ``key`` in its window; (count, seconds left in the window). The script goes
+    by its digest; Redis keeps scripts until it restarts or they are flushed, and then it is
+    sent once more in full."""
+    try:
+        count, left = await redis.evalsha(_COUNT_SHA, 1, key, window)
+    except NoScriptError:
+        count, left = await redis.eval(_COUNT, 1, key, window)
+    return int(count), max(int(left), 1)
 
 
 async def _limited(redis: Any, key: str, limit: int, what: str, code: str) -> None:

@@ -68,16 +68,23 @@ JOIN organization o ON o.id = p.organization
 JOIN booth b ON b.id = {{}} AND b.venue = e.venue
 WHERE p.event = {{}} AND p.organization = {{}} AND p.status = 'approved'
   AND e.status = 'published' AND e.booth_mode = 'direct'"""
-_HOLD_LOCKS = "pg_advisory_xact_lock(hashtextextended({}, 0)), pg_advisory_xact_lock_shared(hashtextextended({}, 0)),"
+_HOLD_LOCKS = ("pg_advisory_xact_lock(hashtextextended({}, 0)), "
+               "pg_try_advisory_xact_lock(hashtextextended({}, 0)) AS booth_is_ours,")
 """PostgreSQL: the organization's holds at the event are serialised (two at once cannot both
-pass its limit: :func:`holds_of` names the lock), and the booth is locked shared, so any
-number of holds may try it at once while the organizer blocking it (:func:`booth_lock`,
-exclusive) waits for them and is waited for. Advisory locks, not row locks: a row lock writes
-to the row, and a rush of refused holds would then each write and flush the WAL for nothing."""
+pass its limit: :func:`holds_of` names the lock), and the booth's lock is tried, not waited
+for. Whoever has it decides the booth; a hold that finds it taken answers at once that
+another employer is taking this booth (:data:`BUSY`, 409 with a retry hint and the free
+booths instead) rather than queueing behind it: in a rush for one booth, every one of those
+waits would end in "taken". The organizer blocking the booth (:func:`booth_lock`) waits for
+the hold deciding it. Advisory locks, not row locks: a row lock writes to the row, and a rush
+of refused holds would then each write and flush the WAL for nothing."""
+
+BUSY: Any = object()
+""":func:`quick_hold`'s answer when another hold is deciding the booth at this moment."""
 
 
 def booth_lock(booth_id: int) -> str:
-    """The lock name a new hold takes shared and blocking a booth takes exclusive."""
+    """The lock name a new hold tries and blocking a booth waits for."""
     return f"booth:{booth_id}"
 
 
@@ -112,7 +119,8 @@ def _insert_hold_statement() -> Statement:
 
 async def quick_hold(organization_id: int, event_id: int, booth_id: int, interviewers: int, expires: datetime,
                       now: datetime) -> dict[str, Any] | None:
-    """The hold, or ``None`` when it needs a closer look (refused, or the booth is taken)."""
+    """The hold, :data:`BUSY` when another hold is deciding the booth, or ``None`` when it
+    needs a closer look (refused, or the booth is taken)."""
     if is_sqlite(engine()):  # the IMMEDIATE transaction already excludes every other writer
         facts = await _HOLD_FACTS_SQLITE.rows(booth_id, event_id, organization_id)
     else:
@@ -120,6 +128,8 @@ async def quick_hold(organization_id: int, event_id: int, booth_id: int, intervi
                                               event_id, organization_id)
     if not facts:
         return None
+    if not facts[0].get("booth_is_ours", True):  # SQLite: the IMMEDIATE transaction is ours alone
+        return BUSY
     inserted = await _insert_hold_statement().rows(
         booth_id, event_id, organization_id, expires, interviewers, now,
         event_id, booth_id, event_id, organization_id, event_id)

@@ -74,3 +74,19 @@ async def test_only_allowed_hosts_are_answered(db, settings, clock, queue):
         assert (await good.get("/healthz")).status_code == 200
     async with httpx.AsyncClient(transport=transport, base_url="http://evil.example.net") as bad:
         assert (await bad.get("/healthz")).status_code == 400
+
+
+async def test_a_count_starts_its_window_and_survives_redis_forgetting_the_script(queue):
+    """The counting script runs by its digest; after SCRIPT FLUSH (or a Redis restart) it is
+    sent again, and the count goes on in the same window."""
+    redis = queue.pool
+    key = "fairs:limit:test:window"
+    await redis.delete(key)
+    assert await limits._count(redis, key, 60) == (1, 60)
+    assert 0 < await redis.ttl(key) <= 60
+    await redis.script_flush()
+    count, left = await limits._count(redis, key, 60)
+    assert count == 2 and 1 <= left <= 60
+    await redis.persist(key)  # a key that lost its window (cannot happen) gets one back
+    assert (await limits._count(redis, key, 30))[0] == 3
+    assert 0 < await redis.ttl(key) <= 30

@@ -141,3 +141,35 @@ async def test_a_confirmation_waiting_for_the_booth_sees_the_cancellation_it_wai
     assert answer.status_code == 409, answer.text
     assert (await BoothReservation.select(BoothReservation.status).where(
         BoothReservation.id == reservation["id"]).first())["status"] == "cancelled"
+
+
+async def test_a_hold_meeting_another_hold_deciding_the_booth_is_told_to_retry_at_once(client):
+    """Another transaction has the booth's lock (as a hold deciding it has): the hold does not
+    queue behind it but answers 409 booth_busy with Retry-After and the free booths; once the
+    lock is let go, the same request holds the booth."""
+    from tests.conftest import DATABASE_URL, ENGINE
+
+    if ENGINE != "postgres":
+        pytest.skip("SQLite's IMMEDIATE transaction: one hold at a time, never busy")
+    import asyncpg
+
+    organizer = await f.sign_in_organizer(client)
+    fair = await f.published_fair(client, organizer, booths=3)
+    employer = await f.employer(client, 1)
+    await f.take_part(client, employer, fair["event"]["id"])
+    booth = fair["venue"]["booths"][0]
+    path, body = f"/events/{fair['event']['id']}/reservations", {"booth_id": booth["id"]}
+    deciding = await asyncpg.connect(DATABASE_URL)
+    try:
+        async with deciding.transaction():
+            await deciding.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"booth:{booth['id']}")
+            busy = await asyncio.wait_for(client.post(path, headers=employer, json=body), 10)
+    finally:
+        await deciding.close()
+    assert busy.status_code == 409, busy.text
+    assert busy.json()["type"].endswith("/booth_busy")
+    assert busy.headers["Retry-After"] == "1"
+    assert [b["code"] for b in busy.json()["alternatives"]] == ["A02", "A03"]
+    assert await BoothReservation.count() == 0
+    held = await client.post(path, headers=employer, json=body)
+    assert held.status_code == 201, held.text
