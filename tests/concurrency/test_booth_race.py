@@ -101,26 +101,39 @@ async def test_a_booth_blocked_while_employers_rush_for_it_is_either_blocked_or_
         assert answers[4].status_code == (204 if blocked else 409)
 
 
+async def _own_connection(why_not_on_sqlite: str):
+    """A PostgreSQL connection of the test's own, outside the app (its transactions are
+    another client's); the test is skipped on SQLite."""
+    from tests.conftest import DATABASE_URL, ENGINE
+
+    if ENGINE != "postgres":
+        pytest.skip(why_not_on_sqlite)
+    import asyncpg
+
+    return await asyncpg.connect(DATABASE_URL)
+
+
+async def _taking_part(client, booths: int):
+    """A published fair of ``booths`` booths and an employer approved to take part."""
+    organizer = await f.sign_in_organizer(client)
+    fair = await f.published_fair(client, organizer, booths=booths)
+    employer = await f.employer(client, 1)
+    await f.take_part(client, employer, fair["event"]["id"])
+    return fair, employer
+
+
 async def test_a_confirmation_waiting_for_the_booth_sees_the_cancellation_it_waited_for(client):
     """An organizer's cancellation holds the booth's lock (here: a transaction of the test's
     own, on its own connection) while the employer confirms: the confirmation has read
     "held" and waits. Once the cancellation commits, the confirmation must see it and be
     refused, not bring the cancelled reservation back as confirmed."""
-    from tests.conftest import DATABASE_URL, ENGINE
-
-    if ENGINE != "postgres":
-        pytest.skip("SQLite's IMMEDIATE transaction lets no confirmation start while another writer is in")
-    import asyncpg
-
-    organizer = await f.sign_in_organizer(client)
-    fair = await f.published_fair(client, organizer, booths=1)
-    employer = await f.employer(client, 1)
-    await f.take_part(client, employer, fair["event"]["id"])
+    cancelling = await _own_connection("SQLite's IMMEDIATE transaction lets no confirmation start while "
+                                       "another writer is in")
+    fair, employer = await _taking_part(client, booths=1)
     held = await client.post(f"/events/{fair['event']['id']}/reservations", headers=employer,
                              json={"booth_id": fair["venue"]["booths"][0]["id"]})
     assert held.status_code == 201, held.text
     reservation = held.json()
-    cancelling = await asyncpg.connect(DATABASE_URL)
     try:
         transaction = cancelling.transaction()
         await transaction.start()
@@ -147,19 +160,10 @@ async def test_a_hold_meeting_another_hold_deciding_the_booth_is_told_to_retry_a
     """Another transaction has the booth's lock (as a hold deciding it has): the hold does not
     queue behind it but answers 409 booth_busy with Retry-After and the free booths; once the
     lock is let go, the same request holds the booth."""
-    from tests.conftest import DATABASE_URL, ENGINE
-
-    if ENGINE != "postgres":
-        pytest.skip("SQLite's IMMEDIATE transaction: one hold at a time, never busy")
-    import asyncpg
-
-    organizer = await f.sign_in_organizer(client)
-    fair = await f.published_fair(client, organizer, booths=3)
-    employer = await f.employer(client, 1)
-    await f.take_part(client, employer, fair["event"]["id"])
+    deciding = await _own_connection("SQLite's IMMEDIATE transaction: one hold at a time, never busy")
+    fair, employer = await _taking_part(client, booths=3)
     booth = fair["venue"]["booths"][0]
     path, body = f"/events/{fair['event']['id']}/reservations", {"booth_id": booth["id"]}
-    deciding = await asyncpg.connect(DATABASE_URL)
     try:
         async with deciding.transaction():
             await deciding.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"booth:{booth['id']}")

@@ -76,10 +76,21 @@ async def test_killed_connections_under_load_fail_cleanly_and_never_double_book(
         assert killed > 0 and codes[503] > 0, (killed, codes)  # the fault was injected and seen
         assert Counter(outcomes) == Counter({201: len(booths), 409: len(seeded["employers"]) - len(booths)})
 
-        # after the storm: both processes' pools serve again
-        after = await asyncio.gather(*[client.get(f"/events/{event_id}/booths") for _ in range(30)])
-        assert [a.status_code for a in after] == [200] * 30
-        states = Counter(b["state"] for b in after[-1].json())
+        # after the storm: both processes' pools serve again. A connection killed by the
+        # storm's last round may not be known as dead yet when it is next taken from the pool:
+        # that request answers 503 with Retry-After (as during the storm), and the next round
+        # must find every connection replaced, within a few seconds.
+        recovered = None
+        for _ in range(10):
+            after = await asyncio.gather(*[client.get(f"/events/{event_id}/booths") for _ in range(30)])
+            if all(a.status_code == 200 for a in after):
+                recovered = after
+                break
+            assert all(a.status_code == 503 and a.headers.get("Retry-After")
+                       for a in after if a.status_code != 200), Counter(a.status_code for a in after)
+            await asyncio.sleep(0.5)
+        assert recovered is not None, "the pools did not recover within 5 s of the storm"
+        states = Counter(b["state"] for b in recovered[-1].json())
         assert states == Counter({"held": len(booths)})
 
     connection = await asyncpg.connect(stack.url)
