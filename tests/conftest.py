@@ -106,8 +106,30 @@ async def database() -> AsyncIterator[str]:
         await open_pool(engine, 2, 20)
     yield DATABASE_URL
     if ENGINE == "postgres":
-        await engine.close_connection_pool()
+        await _close_pool(engine)
     shutil.rmtree(_TMP, ignore_errors=True)
+
+
+POOL_CLOSE_SECONDS = 10
+
+
+async def _close_pool(engine: Any) -> None:
+    """Close the session's pool. asyncpg's ``close()`` waits for every connection to be
+    released; one that a test's request never gave back (a task cancelled with the app torn
+    down around it) would keep the session from ending. After a while the pool is terminated
+    and the leftover is reported on stderr, so the run ends and says so."""
+    import asyncio
+    import sys
+
+    pool = engine.pool
+    try:
+        await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
+    except TimeoutError:
+        print(f"\ntests/conftest.py: the PostgreSQL pool did not close within {POOL_CLOSE_SECONDS} s "
+              f"(a connection was never released: size {pool.get_size()}, idle {pool.get_idle_size()}); "
+              "terminated", file=sys.stderr)
+        pool.terminate()
+    engine.pool = None
 
 
 async def empty_tables() -> None:
