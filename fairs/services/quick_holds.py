@@ -105,16 +105,7 @@ the others, having waited only for that one transaction, insert nothing."""
 
 _HOLD_FACTS_SQLITE = Statement(BoothReservation, _HOLD_FACTS.format(locks=""))
 _HOLD_FACTS_LOCKED = Statement(BoothReservation, _HOLD_FACTS.format(locks=_HOLD_LOCKS))
-_insert_hold: Statement | None = None
-
-
-def _insert_hold_statement() -> Statement:
-    """:data:`_INSERT_HOLD`, compiled once (again when the text was replaced, as the contention
-    test's control does to take the unique index's guard away)."""
-    global _insert_hold
-    if _insert_hold is None or _insert_hold.sql is not _INSERT_HOLD:
-        _insert_hold = Statement(BoothReservation, _INSERT_HOLD)
-    return _insert_hold
+_INSERT_HOLD_STATEMENT = Statement(BoothReservation, _INSERT_HOLD)
 
 
 async def quick_hold(organization_id: int, event_id: int, booth_id: int, interviewers: int, expires: datetime,
@@ -130,7 +121,7 @@ async def quick_hold(organization_id: int, event_id: int, booth_id: int, intervi
         return None
     if not facts[0].get("booth_is_ours", True):  # SQLite: the IMMEDIATE transaction is ours alone
         return BUSY
-    inserted = await _insert_hold_statement().rows(
+    inserted = await _INSERT_HOLD_STATEMENT.rows(
         booth_id, event_id, organization_id, expires, interviewers, now,
         event_id, booth_id, event_id, organization_id, event_id)
     if not inserted:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from fairs.api.security import issue_token
+from fairs.db.statements import Statement
 from fairs.db.tables import Account, BoothReservation, Organization, Outbox, Participation
 from fairs.services import booths as booth_service
 from fairs.services import limits, quick_holds
@@ -85,7 +86,7 @@ async def test_without_the_lock_and_the_unique_index_the_same_rush_double_books(
     unguarded = quick_holds._INSERT_HOLD.replace(
         "ON CONFLICT (booth, event) WHERE status IN ('held', 'confirmed') DO NOTHING", "")
     assert unguarded != quick_holds._INSERT_HOLD
-    monkeypatch.setattr(quick_holds, "_INSERT_HOLD", unguarded)
+    monkeypatch.setattr(quick_holds, "_INSERT_HOLD_STATEMENT", Statement(BoothReservation, unguarded))
     engine = BoothReservation._meta.db
     await engine.run_ddl("DROP INDEX booth_reserved_once_per_event")
     try:
