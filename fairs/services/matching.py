@@ -11,31 +11,21 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from redis.exceptions import RedisError
 
 from fairs.core import matching, states
 from fairs.core.errors import Conflict, NotFound
-from fairs.db.tables import (
-    BoothReservation,
-    Event,
-    InterviewSlot,
-    MatchRun,
-    Organization,
-    Outbox,
-    Position,
-    Venue,
-)
-from fairs.db.transactions import after_commit, copy_rows, lock_rows, write_transaction
+from fairs.db.tables import Event, InterviewSlot, MatchRun
+from fairs.db.transactions import after_commit, lock_rows, write_transaction
 from fairs.services import scope, webhooks
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.fairs_setup import require_organizer
-from fairs.services.invitations import calendar_content_type
-from fairs.services.matching_data import load_problem, people_of, write_interviews
+from fairs.services.matching_data import load_problem
+from fairs.services.matching_writes import write_run
 from fairs.services.progress import Report, no_report, read_progress
 from fairs.services.queue import RUN_MATCHING, JobQueue
 
@@ -194,9 +184,8 @@ async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_C
         result = matching.solve_matching(loaded.problem, clock=time.perf_counter)
         solved_at = time.perf_counter()
         await report("writing", 70)
-        rows = await write_interviews(loaded, result.interviews, event_id, run_id, clock.now())
-        await _invite_all(rows, event, organizer_mailbox, clock)
-        metrics = _metrics(loaded.problem, result, len(rows))
+        written = await write_run(loaded, result.interviews, event, run_id, clock.now())
+        metrics = _metrics(loaded.problem, result, written)
         metrics["seconds"] = {"load": round(loaded_at - timer, 3), "solve": round(solved_at - loaded_at, 3),
                               "write": round(time.perf_counter() - solved_at, 3),
                               **{k: round(v, 3) for k, v in result.phase_seconds.items()}}
@@ -229,61 +218,6 @@ async def mark_failed(run_id: int, reason: str, clock: Clock = SYSTEM_CLOCK) -> 
     async with write_transaction():
         await MatchRun.update({MatchRun.status: "failed", MatchRun.error: reason, MatchRun.finished_at: clock.now()}
                               ).where(MatchRun.id == run_id, MatchRun.status.is_in(list(ACTIVE_RUN)))
-
-
-async def _invite_all(rows: list[dict[str, Any]], event: dict[str, Any], organizer_mailbox: str,
-                      clock: Clock) -> None:
-    """One invitation per new interview, in the outbox (``COPY``: the keys are new, since the
-    interviews are): an e-mail with the calendar entry when the person has a mailbox,
-    otherwise a text message (many attendees have no e-mail)."""
-    if not rows:
-        return
-    people = await people_of({r["attendee"] for r in rows})
-    names = {o["id"]: o["name"] for o in await Organization.select(Organization.id, Organization.name).where(
-        Organization.id.is_in(list({r["organization"] for r in rows})))}
-    titles = {p["id"]: p["title"] for p in await Position.select(Position.id, Position.title).where(
-        Position.id.is_in(list({r["position"] for r in rows})))}
-    booth_codes = {r["id"]: r["code"] for r in await BoothReservation.select(
-        BoothReservation.id, BoothReservation.booth.code.as_alias("code")).where(
-        BoothReservation.id.is_in(list({r["booth_reservation"] for r in rows if r["booth_reservation"]}) or [-1]))}
-    venue = await Venue.select(Venue.name, Venue.address).where(Venue.id == event["venue"]).first() or {
-        "name": "", "address": ""}
-    zone = ZoneInfo(event["timezone"])
-    now = clock.now()
-    messages = []
-    for row in rows:
-        person = people[row["attendee"]]
-        place = Place(venue["name"], venue["address"], booth_codes.get(row["booth_reservation"]))
-        organization, position = names[row["organization"]], titles[row["position"]]
-        en = person["language"] == "en"
-        text = _invitation_text(en, organization, position, row["starts_at"].astimezone(zone), event["title"],
-                                place.booth_code)
-        if not person["email"]:
-            messages.append((f"interview-invite:{row['id']}:0:sms", "sms", person["phone"], "", text, "", "", None,
-                             None, "", now))
-            continue
-        # the calendar file is built when the e-mail is sent (fairs/services/invitations.py)
-        messages.append((f"interview-invite:{row['id']}:0:email", "email", person["email"], text, text, "",
-                         calendar_content_type("REQUEST"), row["item"], 0, "REQUEST", now))
-    await copy_rows(Outbox, ("idempotency_key", "channel", "recipient", "subject", "body", "attachment",
-                             "attachment_type", "calendar_item", "sequence", "method", "created_at"), messages)
-
-
-def _invitation_text(en: bool, organization: str, position: str, when: datetime, event_title: str,
-                     booth_code: str | None) -> str:
-    at = when.strftime("%m-%d %H:%M")
-    if en:
-        booth = f", booth {booth_code}" if booth_code else ""
-        return f"fairs: interview with {organization} ({position}) on {at}, {event_title}{booth}."
-    booth = f"，展位{booth_code}" if booth_code else ""
-    return f"【就业服务】您有一场面试：{organization}（{position}），{at}，{event_title}{booth}。"
-
-
-@dataclass(frozen=True)
-class Place:
-    venue_name: str
-    venue_address: str
-    booth_code: str | None
 
 
 def _metrics(problem: matching.MatchingInput, result: matching.MatchingResult, created: int) -> dict[str, Any]:

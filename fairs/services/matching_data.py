@@ -1,8 +1,8 @@
-"""What a matching run reads and writes, in bulk.
+"""What a matching run reads, in bulk.
 
-A festival has 100,000 registrations and 300,000 interviews to write, so the run reads with a
-handful of set-based queries and writes with ``COPY`` (PostgreSQL) or ``executemany``
-(SQLite), inside the run's one transaction: a crash leaves all of it or none.
+A festival has 100,000 registrations, so the run reads with a handful of set-based queries,
+which also bring what its invitations need (names, booth codes, phone numbers): the writing
+(:mod:`fairs.services.matching_writes`) then reads nothing.
 """
 
 from __future__ import annotations
@@ -10,15 +10,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fairs.core import matching, states
 from fairs.core.slots import TimeSlot, interview_slots, overlaps
-from fairs.db.tables import Attendee, CalendarItem, InterviewSlot, MatchOverride, Registration
-from fairs.db.transactions import copy_rows, new_ids
-from fairs.services.calendar import new_uid
+from fairs.db.tables import InterviewSlot, MatchOverride, Registration
 
 _ACTIVE_REGISTRATION = "('registered', 'checked_in')"
 _ACTIVE_INTERVIEW = "('proposed', 'accepted')"
@@ -26,7 +23,7 @@ _ACTIVE_INTERVIEW = "('proposed', 'accepted')"
 _REGISTRATIONS = f"""
 SELECT r.id, r.attendee, r.ranked_organizations, r.available_blocks, a.skills, a.desired_industries,
        a.priority_groups, a.birth_year, a.certificates, a.max_commute_km, a.needs_food_lodging,
-       a.wants_part_time, h.latitude, h.longitude
+       a.wants_part_time, h.latitude, h.longitude, a.phone, a.email, a.language
 FROM registration r
 JOIN attendee a ON a.id = r.attendee
 LEFT JOIN area h ON h.id = a.home_area
@@ -34,14 +31,16 @@ WHERE r.event = {{}} AND r.status IN {_ACTIVE_REGISTRATION}
 ORDER BY r.id"""
 
 _EMPLOYERS = """
-SELECT br.id, br.organization, br.interviewers, p.available_blocks
+SELECT br.id, br.organization, br.interviewers, p.available_blocks, o.name AS organization_name, b.code AS booth_code
 FROM booth_reservation br
+JOIN organization o ON o.id = br.organization
+JOIN booth b ON b.id = br.booth
 LEFT JOIN participation p ON p.event = br.event AND p.organization = br.organization
 WHERE br.event = {} AND br.status = 'confirmed'
 ORDER BY br.id"""
 
 _POSITIONS = """
-SELECT p.id, p.organization, p.industry, p.skills, p.accepts_older_workers, p.min_age, p.max_age,
+SELECT p.id, p.organization, p.title, p.industry, p.skills, p.accepts_older_workers, p.min_age, p.max_age,
        p.required_certificates, p.provides_food_lodging, p.part_time, w.latitude, w.longitude
 FROM position p
 LEFT JOIN area w ON w.id = p.work_area
@@ -57,11 +56,24 @@ WHERE s.event <> {{}} AND s.status IN {_ACTIVE_INTERVIEW} AND s.starts_at < {{}}
 
 
 @dataclass
+class Contact:
+    phone: str
+    email: str
+    language: str
+
+
+@dataclass
 class Loaded:
     problem: matching.MatchingInput
     grid: list[TimeSlot]
     booth_of: dict[int, int]
     """organization id → the reservation its interviews are held at (its first booth)."""
+    booth_code_of: dict[int, str]
+    """organization id → the code of that booth."""
+    organization_names: dict[int, str]
+    position_titles: dict[int, str]
+    contacts: dict[int, Contact]
+    """attendee id → where the invitations go (read with the registrations: no second pass)."""
 
 
 def _set(values: Any) -> frozenset[str]:
@@ -133,23 +145,25 @@ async def load_problem(event: dict[str, Any]) -> Loaded:
     blocks, block_index = core_blocks(list(stored_blocks or []), len(grid))
     year = event["starts_at"].astimezone(zone).year
 
-    candidates = [
-        _candidate(r, year, block_index)
-        for r in await Registration.raw(_REGISTRATIONS, event_id)
-    ]
+    registrations = await Registration.raw(_REGISTRATIONS, event_id)
+    candidates = [_candidate(r, year, block_index) for r in registrations]
+    contacts = {r["attendee"]: Contact(r["phone"] or "", r["email"] or "", r["language"] or "zh")
+                for r in registrations}
     interviewers: dict[int, int] = defaultdict(int)
     booth_of: dict[int, int] = {}
+    booth_code_of: dict[int, str] = {}
+    names: dict[int, str] = {}
     organization_blocks: dict[int, frozenset[int]] = {}
     for r in await Registration.raw(_EMPLOYERS, event_id):
         interviewers[r["organization"]] += r["interviewers"]
-        booth_of.setdefault(r["organization"], r["id"])
+        if r["organization"] not in booth_of:
+            booth_of[r["organization"]], booth_code_of[r["organization"]] = r["id"], r["booth_code"]
+        names[r["organization"]] = r["organization_name"]
         chosen = _blocks_of(r["available_blocks"], block_index)
         if chosen is not None:
             organization_blocks[r["organization"]] = chosen
-    openings = [
-        _opening(p)
-        for p in await Registration.raw(_POSITIONS, event_id)
-    ]
+    positions = await Registration.raw(_POSITIONS, event_id)
+    openings = [_opening(p) for p in positions]
     existing = await InterviewSlot.select(
         InterviewSlot.attendee, InterviewSlot.organization, InterviewSlot.slot_index, InterviewSlot.status
     ).where(InterviewSlot.event == event_id, InterviewSlot.status != "cancelled")
@@ -168,48 +182,7 @@ async def load_problem(event: dict[str, Any]) -> Loaded:
         pinned=[(o["attendee"], o["organization"]) for o in overrides if o["kind"] == "pin"],
         forbidden=[(o["attendee"], o["organization"]) for o in overrides if o["kind"] == "forbid"],
     )
-    return Loaded(problem, grid, booth_of)
-
-
-async def write_interviews(loaded: Loaded, interviews: tuple[matching.ProposedInterview, ...], event_id: int,
-                           run_id: int, now: datetime) -> list[dict[str, Any]]:
-    """Write the new interviews and their calendar items (``COPY``); returns the interviews
-    written, as rows with their ids and calendar UIDs. The score's parts are worked out when
-    someone first asks why (:func:`pair_parts`): at festival scale, doing it for every pair
-    here cost more than the solving."""
-    ids = await new_ids(InterviewSlot, len(interviews))
-    grid = loaded.grid
-    rows = [
-        {"id": slot_id, "organization": p.organization_id, "position": p.position_id, "attendee": p.attendee_id,
-         "booth_reservation": loaded.booth_of.get(p.organization_id), "slot_index": p.slot_index,
-         "starts_at": grid[p.slot_index].starts_at, "ends_at": grid[p.slot_index].ends_at, "score": p.score,
-         "uid": new_uid()}
-        for slot_id, p in zip(ids, interviews, strict=True)
-    ]
-    await copy_rows(InterviewSlot, (
-        "id", "event", "organization", "position", "attendee", "booth_reservation", "match_run", "slot_index",
-        "starts_at", "ends_at", "status", "fit_score", "fit_parts", "created_at"), [
-        (r["id"], event_id, r["organization"], r["position"], r["attendee"], r["booth_reservation"], run_id,
-         r["slot_index"], r["starts_at"], r["ends_at"], "proposed", r["score"],
-         "{}", now)
-        for r in rows])
-    for row, item_id in zip(rows, await new_ids(CalendarItem, len(rows)), strict=True):
-        row["item"] = item_id
-    await copy_rows(CalendarItem, ("id", "uid", "sequence", "kind", "event", "interview_slot", "cancelled",
-                                   "updated_at"),
-                    [(r["item"], r["uid"], 0, "interview", event_id, r["id"], False, now) for r in rows])
-    return rows
-
-
-async def people_of(attendee_ids: set[int]) -> dict[int, dict[str, Any]]:
-    """Name, phone, e-mail and language of the attendees (for their invitations)."""
-    found: dict[int, dict[str, Any]] = {}
-    ids = sorted(attendee_ids)
-    for start in range(0, len(ids), 5000):
-        for a in await Attendee.select(Attendee.id, Attendee.name, Attendee.phone, Attendee.email,
-                                       Attendee.language).where(Attendee.id.is_in(ids[start:start + 5000])):
-            found[a["id"]] = a
-    return found
+    return Loaded(problem, grid, booth_of, booth_code_of, names, {p["id"]: p["title"] for p in positions}, contacts)
 
 
 async def pair_parts(event: dict[str, Any], attendee_id: int, position_id: int) -> dict[str, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from fairs.core.contact import mask_mobile, normalize_mobile
@@ -47,3 +49,13 @@ def test_malformed_credit_codes_say_what_is_wrong(code, message):
 
 def test_check_character_of_a_known_code():
     assert check_character("91350100M000100Y4") == "3"
+
+
+def test_calendar_uids_drawn_in_bulk_are_opaque_distinct_and_shaped_like_single_ones():
+    from fairs.services.calendar import new_uid, new_uids
+
+    uids = new_uids(5000)
+    assert len(uids) == len(set(uids)) == 5000
+    pattern = re.compile(r"[0-9a-f]{32}@fairs")
+    assert all(pattern.fullmatch(uid) for uid in uids) and pattern.fullmatch(new_uid())
+    assert new_uids(0) == []
