@@ -102,15 +102,12 @@ def assign_interviews(problem: MatchingInput) -> list[ProposedInterview]:
 
 def _interviews(event: _Event, net: MatchingNetwork, placed_slot: Ints) -> tuple[ProposedInterview, ...]:
     rows = np.flatnonzero(placed_slot >= 0)
-    made = [
-        ProposedInterview(int(net.attendee_ids[a]), int(net.organization_ids[o]), int(p), int(s), int(sc), bool(pin))
-        for a, o, p, s, sc, pin in zip(
-            net.pair_attendee[rows], net.pair_organization[rows], net.pair_position[rows], placed_slot[rows],
-            net.pair_score[rows], net.pair_pinned[rows], strict=True)
-    ]
-    order = {c.attendee_id: c.order for c in event.candidates}
-    made.sort(key=lambda i: (order[i.attendee_id], i.attendee_id, i.slot_index))
-    return tuple(made)
+    order = np.array([c.order for c in event.candidates], np.int64)
+    att = net.pair_attendee[rows]
+    rows = rows[np.lexsort((placed_slot[rows], net.attendee_ids[att], order[att]))]
+    return tuple(map(ProposedInterview, net.attendee_ids[net.pair_attendee[rows]].tolist(),
+                     net.organization_ids[net.pair_organization[rows]].tolist(), net.pair_position[rows].tolist(),
+                     placed_slot[rows].tolist(), net.pair_score[rows].tolist(), net.pair_pinned[rows].tolist()))
 
 
 def _fit_upper_bound(net: MatchingNetwork, usable: Bools) -> int:
