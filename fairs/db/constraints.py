@@ -383,3 +383,49 @@ WEBHOOKS = RuleSet(
         ("webhook_delivery", "webhook_delivery_log", ("endpoint", "id")),
     ),
 )
+
+
+_ACTIVE_NEW = ACTIVE_INTERVIEW.replace("status", "n.status")
+_OVERLAP_CHECK = f"""
+CREATE OR REPLACE FUNCTION {INTERVIEW_NO_OVERLAP}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- The attendees given an active interview by this statement, locked in id order: a writer
+    -- for one of them in another transaction waits here until this one ends, then (READ
+    -- COMMITTED: a new snapshot for the next statement) sees what it wrote.
+    PERFORM 1 FROM attendee
+    WHERE id IN (SELECT n.attendee FROM new_rows AS n WHERE {_ACTIVE_NEW})
+    ORDER BY id FOR NO KEY UPDATE;
+    -- In each such attendee's active interviews ordered by start, one that starts before an
+    -- earlier one ends overlaps it (half-open times, as tstzrange: back to back is fine).
+    PERFORM 1 FROM (
+        SELECT s.starts_at, max(s.ends_at) OVER (
+            PARTITION BY s.attendee ORDER BY s.starts_at, s.id
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_ends
+        FROM interview_slot AS s
+        WHERE s.attendee IN (SELECT n.attendee FROM new_rows AS n WHERE {_ACTIVE_NEW})
+          AND s.{ACTIVE_INTERVIEW}
+    ) AS ordered
+    WHERE ordered.earlier_ends > ordered.starts_at
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'conflicting key value violates exclusion constraint "{INTERVIEW_NO_OVERLAP}"'
+            USING ERRCODE = 'exclusion_violation', CONSTRAINT = '{INTERVIEW_NO_OVERLAP}',
+                  TABLE = 'interview_slot', DETAIL = 'two active interviews of one attendee overlap in time';
+    END IF;
+    RETURN NULL;
+END
+$$"""
+
+OVERLAP_IN_BULK = RuleSet(postgres_extra=(
+    f'ALTER TABLE interview_slot DROP CONSTRAINT IF EXISTS "{INTERVIEW_NO_OVERLAP}"',
+    _OVERLAP_CHECK,
+    *(f'CREATE TRIGGER "{INTERVIEW_NO_OVERLAP}_{when.lower()}" AFTER {when} ON interview_slot '
+      f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {INTERVIEW_NO_OVERLAP}()"
+      for when in ("INSERT", "UPDATE")),
+))
+"""PostgreSQL: the no-overlap rule checked once per statement instead of by a GiST exclusion
+constraint. The rule is the same (an attendee's active interviews never overlap, across
+events), still enforced by the database on every path that writes interviews, and refused
+with the same SQLSTATE (23P01) and constraint name. But a matching run writing 235,000
+interviews paid about 4.4 s for the GiST index, row by row; this check costs one lock per
+attendee and one sorted pass (about 0.5 s). SQLite keeps its row triggers (FOUNDATION)."""

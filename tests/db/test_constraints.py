@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -123,3 +124,85 @@ async def test_event_rules_are_checked_by_the_database(changes, name):
 async def test_an_interview_cannot_end_before_it_starts():
     w = await world()
     await refused(interview(w, T0, minutes=-20), "interview_times")
+
+
+async def second_event(w: dict[str, int]) -> int:
+    """Another event of the same campaign and venue, at the same time (an online fair, say)."""
+    first = await Event.select(Event.campaign).where(Event.id == w["event"]).first()
+    other = Event(campaign=first["campaign"], venue=w["venue"], kind="online_fair", title="e2", starts_at=T0,
+                  ends_at=T0 + timedelta(hours=3), created_at=T0)
+    await other.save()
+    return int(other.id)
+
+
+async def test_an_interview_of_another_event_at_the_same_time_is_refused():
+    w = await world()
+    await interview(w, T0).save()
+    elsewhere = interview(w, T0 + timedelta(minutes=19), org="org2")
+    elsewhere.event = await second_event(w)
+    await refused(elsewhere, "interview_no_overlap")
+    assert await InterviewSlot.count() == 1
+
+
+async def test_overlapping_interviews_written_in_one_statement_are_refused_and_none_is_written():
+    """A bulk write (as a matching run's) is checked as a whole, itself included."""
+    w = await world()
+    with pytest.raises(Exception) as error:
+        await InterviewSlot.insert(interview(w, T0 + timedelta(hours=1)),
+                                   interview(w, T0 + timedelta(hours=1, minutes=5), org="org2"))
+    assert constraint_name(error.value) == "interview_no_overlap"
+    assert await InterviewSlot.count() == 0
+    await InterviewSlot.insert(interview(w, T0), interview(w, T0 + timedelta(minutes=20), org="org2"))
+    assert await InterviewSlot.count() == 2
+
+
+_INSERT = ("INSERT INTO interview_slot (event, organization, position, attendee, slot_index, starts_at, ends_at, "
+           "status, fit_score, fit_parts, created_at) VALUES ($1, $2, $3, $4, 0, $5, $6, 'proposed', 0, '{}', $5)")
+
+
+@pytest.mark.parametrize("first_ends", ["commit", "rollback"])
+async def test_two_transactions_giving_one_attendee_overlapping_interviews_cannot_both_commit(first_ends):
+    """Two events' writers, each in its own transaction, give the same attendee interviews at
+    the same time. The second waits for the first (the attendee is locked) and then sees what
+    it wrote: refused if the first committed, written if it rolled back. Without the wait
+    (a check that only sees committed rows), both would commit."""
+    from tests.conftest import DATABASE_URL, ENGINE
+
+    if ENGINE != "postgres":
+        pytest.skip("SQLite: one writer at a time, its row triggers see everything before them")
+    import asyncpg
+
+    w = await world()
+    other = await second_event(w)
+    first, second = await asyncpg.connect(DATABASE_URL), await asyncpg.connect(DATABASE_URL)
+    try:
+        one = first.transaction()
+        await one.start()
+        await first.execute(_INSERT, w["event"], w["org"], w["position"], w["attendee"], T0,
+                            T0 + timedelta(minutes=20))
+
+        async def write_second() -> None:
+            async with second.transaction():
+                await second.execute(_INSERT, other, w["org2"], w["position2"], w["attendee"],
+                                     T0 + timedelta(minutes=10), T0 + timedelta(minutes=30))
+
+        writing = asyncio.create_task(write_second())
+        waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'"
+        for _ in range(250):
+            if await first.fetchval(waiting):
+                break
+            assert not writing.done(), "the second writer did not wait for the first"
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the second writer never waited for the first")
+        await (one.commit() if first_ends == "commit" else one.rollback())
+        if first_ends == "commit":
+            with pytest.raises(asyncpg.ExclusionViolationError) as error:
+                await asyncio.wait_for(writing, 10)
+            assert constraint_name(error.value) == "interview_no_overlap"
+        else:
+            await asyncio.wait_for(writing, 10)
+    finally:
+        await first.close()
+        await second.close()
+    assert await InterviewSlot.count() == 1
