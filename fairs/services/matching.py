@@ -8,6 +8,7 @@ transaction: a crash leaves either all of them or none.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import defaultdict
@@ -181,7 +182,8 @@ async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_C
         loaded = await load_problem(event)
         loaded_at = time.perf_counter()
         await report("pairing", 15)
-        result = matching.solve_matching(loaded.problem, clock=time.perf_counter)
+        # in a thread: the worker's event loop goes on (heartbeats, other jobs) for the seconds it takes
+        result = await asyncio.to_thread(matching.solve_matching, loaded.problem, clock=time.perf_counter)
         solved_at = time.perf_counter()
         await report("writing", 70)
         written = await write_run(loaded, result.interviews, event, run_id, clock.now())
