@@ -17,6 +17,7 @@ from fairs.core.errors import Conflict, InvalidInput, NotFound
 from fairs.db.engine import open_pool
 from fairs.db.migrate import pending_migrations
 from fairs.observe.jobs import observe_all
+from fairs.runtime import limit_malloc_arenas
 from fairs.services import allocation, booths, data_rights, matching, outbox, outcomes, tour_plans, waitlist, webhooks
 from fairs.services.context import SYSTEM_CLOCK
 from fairs.services.delivery import senders_from
@@ -33,6 +34,7 @@ STALE_TOUR_PLAN_AFTER = timedelta(minutes=15)
 async def startup(ctx: dict[str, Any]) -> None:
     from fairs.db.tables import Organization
 
+    limit_malloc_arenas()  # matching scores on threads (fairs/runtime.py)
     settings = get_settings()
     pending = await pending_migrations()
     if pending:

@@ -24,6 +24,7 @@ import numpy as np
 
 from fairs.bench.common import machine, wipeable_postgres
 from fairs.bench.matching import coverage_bounds, synthetic_matching
+from fairs.runtime import limit_malloc_arenas
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/fairs_bench_matching"
 T0 = datetime(2027, 3, 1, tzinfo=UTC)
@@ -35,6 +36,7 @@ of 80 km): the database keeps a place's coordinates on its area."""
 
 def bench_matching_job(attendees: int, employers: int, slots: int) -> dict[str, Any]:
     url = wipeable_postgres("matching", os.environ.get("FAIRS_DATABASE_URL") or DEFAULT_URL)
+    limit_malloc_arenas()  # as the worker does (workers/settings.py)
     return asyncio.run(_run(url, attendees, employers, slots))
 
 

@@ -90,3 +90,13 @@ def test_every_state_machine_only_names_its_own_states():
     for machine in states.MACHINES.values():
         for targets in machine.values():
             assert targets <= set(machine)
+
+
+def test_the_malloc_arena_limit_takes_on_glibc():
+    import platform
+
+    from fairs.runtime import limit_malloc_arenas
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt is glibc's")
+    assert limit_malloc_arenas(2) is True
