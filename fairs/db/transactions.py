@@ -11,6 +11,7 @@ A nested call joins the outer transaction.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
@@ -58,19 +59,25 @@ async def write_transaction() -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def _postgres_transaction(db: Any) -> AsyncIterator[None]:
-    """Piccolo's transaction, made safe against a connection that dies mid-transaction: when
-    the commit or rollback itself fails (the backend was terminated), Piccolo skips returning
-    the connection to the pool and leaves the transaction current, so every such failure
-    would leak one pooled connection until the pool is exhausted and requests hang. Here the
-    dead connection is terminated and released, and the original error is raised."""
+    """Piccolo's transaction, made safe against a connection that dies, and a task cancelled,
+    at any point. Piccolo gives its connection back to the pool only at the end of a
+    transaction whose commit or rollback succeeded: a BEGIN that fails (the backend was
+    terminated between two requests) or is cancelled, and a commit or rollback that fails or
+    is cancelled, each kept one pooled connection for ever, until the pool was exhausted and
+    requests hung. Here such a connection is terminated and given back, and the first error
+    is raised."""
     transaction = db.transaction()
-    await transaction.__aenter__()
+    try:
+        await transaction.__aenter__()
+    except BaseException:
+        await _give_back(db, getattr(transaction, "connection", None))  # none when taking it failed
+        raise
     try:
         yield
     except BaseException as error:
         try:
             await transaction.__aexit__(type(error), error, error.__traceback__)
-        except Exception:  # noqa: BLE001 - the rollback failed; the first error is the one to report
+        except BaseException:  # noqa: BLE001 - the rollback failed or was cancelled; the first error is the one to report
             await _discard(db, transaction)
         raise
     else:
@@ -82,15 +89,23 @@ async def _postgres_transaction(db: Any) -> AsyncIterator[None]:
 
 
 async def _discard(db: Any, transaction: Any) -> None:
-    """Forget the transaction (always) and return its connection to the pool, terminated.
-    Either step may find the connection already half released: that is fine."""
-    db.current_transaction.reset(transaction.context)
-    connection = transaction.connection
+    """Forget the transaction (always) and give its connection back, terminated. Either step
+    may find the connection already half released: that is fine."""
+    with suppress(ValueError, RuntimeError):  # Piccolo may have reset it already
+        db.current_transaction.reset(transaction.context)
+    await _give_back(db, transaction.connection)
+
+
+async def _give_back(db: Any, connection: Any) -> None:
+    """Terminate ``connection`` and return it to the pool, even while the task is being
+    cancelled (the pool then opens a fresh one in its place)."""
+    if connection is None:
+        return
     with suppress(Exception):
         connection.terminate()
     if db.pool is not None:
-        with suppress(Exception):
-            await db.pool.release(connection)
+        with suppress(Exception, asyncio.CancelledError):
+            await asyncio.shield(db.pool.release(connection))
 
 
 def after_commit(callback: Callable[[], Awaitable[object]]) -> None:
