@@ -228,6 +228,9 @@ def solver_figures(problem: matching.MatchingInput) -> dict[str, Any]:
 def bench_matching_flow(size: int) -> dict[str, Any]:
     """The min-cost-flow matching on a synthetic festival: ``size`` attendees (default
     100,000) and size/50 employers over 16 slots. Generation is not timed."""
+    from fairs.runtime import limit_malloc_arenas
+
+    limit_malloc_arenas()  # as the worker does (workers/settings.py)
     attendees = size or 100_000
     problem = synthetic_matching(attendees, max(1, attendees // 50))
     return {"benchmark": "matching-flow", **solver_figures(problem), **machine()}
