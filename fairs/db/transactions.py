@@ -77,7 +77,10 @@ async def _postgres_transaction(db: Any) -> AsyncIterator[None]:
     except BaseException as error:
         try:
             await transaction.__aexit__(type(error), error, error.__traceback__)
-        except BaseException:  # noqa: BLE001 - the rollback failed or was cancelled; the first error is the one to report
+        except asyncio.CancelledError:  # cancelled while rolling back: the task ends cancelled, as asked
+            await _discard(db, transaction)
+            raise
+        except BaseException:  # noqa: BLE001 - the rollback failed; the first error is the one to report
             await _discard(db, transaction)
         raise
     else:

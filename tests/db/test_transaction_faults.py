@@ -41,52 +41,39 @@ async def test_a_begin_that_fails_gives_its_connection_back(monkeypatch):
     await _still_serves()
 
 
-async def test_a_rollback_cancelled_midway_gives_its_connection_back(monkeypatch):
-    rolling_back = asyncio.Event()
+async def _cancelled_midway(monkeypatch, step: str, request) -> None:  # noqa: ANN001
+    """Make the transaction's ``step`` hang, run ``request`` and cancel it there, more times
+    than the pool has connections; then the pool must still serve."""
+    reached = asyncio.Event()
 
-    async def slow_rollback(self):  # noqa: ANN001 - a rollback still in flight when the task is cancelled
-        rolling_back.set()
+    async def hangs(self):  # noqa: ANN001 - still in flight when the task is cancelled
+        reached.set()
         await asyncio.sleep(30)
 
-    monkeypatch.setattr(PostgresTransaction, "rollback", slow_rollback)
-
-    async def failing_request() -> None:
-        async with write_transaction():
-            await Organization.count()
-            raise ValueError("the request failed")
-
+    monkeypatch.setattr(PostgresTransaction, step, hangs)
     for _ in range(_pool().get_max_size() + 2):
-        rolling_back.clear()
-        task = asyncio.create_task(failing_request())
-        await asyncio.wait_for(rolling_back.wait(), 5)  # a leaking pool: the 21st never gets a connection
-        task.cancel()
-        with pytest.raises((asyncio.CancelledError, ValueError)):
-            await task
-    monkeypatch.undo()
-    await _still_serves()
-
-
-async def test_a_begin_cancelled_midway_gives_its_connection_back(monkeypatch):
-    beginning = asyncio.Event()
-    real_begin = PostgresTransaction.begin
-
-    async def slow_begin(self):  # noqa: ANN001
-        beginning.set()
-        await asyncio.sleep(30)
-        await real_begin(self)
-
-    monkeypatch.setattr(PostgresTransaction, "begin", slow_begin)
-
-    async def request() -> None:
-        async with write_transaction():
-            raise AssertionError("never entered")
-
-    for _ in range(_pool().get_max_size() + 2):
-        beginning.clear()
+        reached.clear()
         task = asyncio.create_task(request())
-        await asyncio.wait_for(beginning.wait(), 5)  # a leaking pool: the 21st never gets a connection
+        await asyncio.wait_for(reached.wait(), 5)  # a leaking pool: the 21st never gets a connection
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
     monkeypatch.undo()
     await _still_serves()
+
+
+async def test_a_rollback_cancelled_midway_gives_its_connection_back(monkeypatch):
+    async def failing_request() -> None:
+        async with write_transaction():
+            await Organization.count()
+            raise ValueError("the request failed")
+
+    await _cancelled_midway(monkeypatch, "rollback", failing_request)
+
+
+async def test_a_begin_cancelled_midway_gives_its_connection_back(monkeypatch):
+    async def request() -> None:
+        async with write_transaction():
+            raise AssertionError("never entered")
+
+    await _cancelled_midway(monkeypatch, "begin", request)
