@@ -386,15 +386,31 @@ WEBHOOKS = RuleSet(
 
 
 _ACTIVE_NEW = ACTIVE_INTERVIEW.replace("status", "n.status")
+_ACTIVE_OLD = ACTIVE_INTERVIEW.replace("status", "o.status")
 _OVERLAP_CHECK = f"""
 CREATE OR REPLACE FUNCTION {INTERVIEW_NO_OVERLAP}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    touched bigint[];
 BEGIN
-    -- The attendees given an active interview by this statement, locked in id order: a writer
-    -- for one of them in another transaction waits here until this one ends, then (READ
-    -- COMMITTED: a new snapshot for the next statement) sees what it wrote.
-    PERFORM 1 FROM attendee
-    WHERE id IN (SELECT n.attendee FROM new_rows AS n WHERE {_ACTIVE_NEW})
-    ORDER BY id FOR NO KEY UPDATE;
+    -- The attendees this statement may have given an overlap: those of rows now active that
+    -- are new, or (an update) became active, moved in time or changed attendee. Recording an
+    -- outcome or a fit's parts touches nobody.
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(DISTINCT n.attendee) INTO touched FROM new_rows AS n WHERE {_ACTIVE_NEW};
+    ELSE
+        SELECT array_agg(DISTINCT n.attendee) INTO touched FROM new_rows AS n
+        WHERE {_ACTIVE_NEW} AND NOT EXISTS (
+            SELECT 1 FROM old_rows AS o
+            WHERE o.id = n.id AND o.attendee = n.attendee AND o.starts_at = n.starts_at
+              AND o.ends_at = n.ends_at AND {_ACTIVE_OLD});
+    END IF;
+    IF touched IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- Locked in id order: a writer for one of them in another transaction waits here until
+    -- this one ends, then (READ COMMITTED: a new snapshot for the next statement) sees what
+    -- it wrote.
+    PERFORM 1 FROM attendee WHERE id = ANY(touched) ORDER BY id FOR NO KEY UPDATE;
     -- In each such attendee's active interviews ordered by start, one that starts before an
     -- earlier one ends overlaps it (half-open times, as tstzrange: back to back is fine).
     PERFORM 1 FROM (
@@ -402,8 +418,7 @@ BEGIN
             PARTITION BY s.attendee ORDER BY s.starts_at, s.id
             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_ends
         FROM interview_slot AS s
-        WHERE s.attendee IN (SELECT n.attendee FROM new_rows AS n WHERE {_ACTIVE_NEW})
-          AND s.{ACTIVE_INTERVIEW}
+        WHERE s.attendee = ANY(touched) AND s.{ACTIVE_INTERVIEW}
     ) AS ordered
     WHERE ordered.earlier_ends > ordered.starts_at
     LIMIT 1;
@@ -419,9 +434,11 @@ $$"""
 OVERLAP_IN_BULK = RuleSet(postgres_extra=(
     f'ALTER TABLE interview_slot DROP CONSTRAINT IF EXISTS "{INTERVIEW_NO_OVERLAP}"',
     _OVERLAP_CHECK,
-    *(f'CREATE TRIGGER "{INTERVIEW_NO_OVERLAP}_{when.lower()}" AFTER {when} ON interview_slot '
-      f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {INTERVIEW_NO_OVERLAP}()"
-      for when in ("INSERT", "UPDATE")),
+    f'CREATE TRIGGER "{INTERVIEW_NO_OVERLAP}_insert" AFTER INSERT ON interview_slot '
+    f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {INTERVIEW_NO_OVERLAP}()",
+    f'CREATE TRIGGER "{INTERVIEW_NO_OVERLAP}_update" AFTER UPDATE ON interview_slot '
+    f"REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+    f"EXECUTE FUNCTION {INTERVIEW_NO_OVERLAP}()",
 ))
 """PostgreSQL: the no-overlap rule checked once per statement instead of by a GiST exclusion
 constraint. The rule is the same (an attendee's active interviews never overlap, across

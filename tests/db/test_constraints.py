@@ -206,3 +206,36 @@ async def test_two_transactions_giving_one_attendee_overlapping_interviews_canno
         await first.close()
         await second.close()
     assert await InterviewSlot.count() == 1
+
+
+async def test_an_update_that_moves_nothing_does_not_wait_for_a_writer_of_the_same_attendee():
+    """Recording an outcome or a fit's parts cannot make an overlap, so it does not lock the
+    attendee: it goes through while another transaction (a matching run, say) is writing
+    interviews for the same person."""
+    from tests.conftest import DATABASE_URL, ENGINE
+
+    if ENGINE != "postgres":
+        pytest.skip("SQLite: one writer at a time")
+    import asyncpg
+
+    w = await world()
+    kept = interview(w, T0)
+    await kept.save()
+    other = await second_event(w)
+    writer = await asyncpg.connect(DATABASE_URL)
+    try:
+        async with writer.transaction():
+            await writer.execute(_INSERT, other, w["org2"], w["position2"], w["attendee"], T0 + timedelta(hours=1),
+                                 T0 + timedelta(hours=1, minutes=20))
+            async with asyncio.timeout(2):
+                await InterviewSlot.update({InterviewSlot.fit_parts: {"skills": 4}}).where(InterviewSlot.id == kept.id)
+            moving = asyncio.create_task(InterviewSlot.update({
+                InterviewSlot.starts_at: T0 + timedelta(minutes=30), InterviewSlot.ends_at: T0 + timedelta(minutes=50),
+            }).where(InterviewSlot.id == kept.id).run())
+            await asyncio.sleep(0.3)
+            assert not moving.done(), "moving an interview must wait for the other writer of its attendee"
+        await asyncio.wait_for(moving, 10)
+    finally:
+        await writer.close()
+    row = await InterviewSlot.select(InterviewSlot.starts_at).where(InterviewSlot.id == kept.id).first()
+    assert row["starts_at"] == T0 + timedelta(minutes=30)
