@@ -75,8 +75,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 async def run_matching(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
     """Carry out matching run ``run_id``; a run already done is left as it is."""
     try:
-        metrics = await matching.run_match(run_id, ctx["settings"].organizer_mailbox, ctx["clock"],
-                                           reporter(ctx["redis"], "match-run", run_id, ctx["clock"]))
+        metrics = await matching.run_match(run_id, ctx["clock"], reporter(ctx["redis"], "match-run", run_id,
+                                                                          ctx["clock"]))
     except NotFound:
         log.warning("matching run %s does not exist; nothing to do", run_id)
         return {}

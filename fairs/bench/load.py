@@ -228,7 +228,7 @@ async def _set_up(url: str) -> dict[str, Any]:
     await open_pool(engine, 1, 4)
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            await matching_service.run_match(1, "fairs-bench@example.org")
+            await matching_service.run_match(1)
         plan = await _accounts_feeds_and_fairs(url)
         await _phones_hold_their_feeds(plan["attendees"])
     finally:

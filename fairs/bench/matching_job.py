@@ -58,7 +58,7 @@ async def _run(url: str, attendees: int, employers: int, slots: int) -> dict[str
     await open_pool(engine, 1, 4)
     try:
         started = time.perf_counter()
-        metrics = await matching_service.run_match(1, "fairs-bench@example.org")
+        metrics = await matching_service.run_match(1)
         job = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         event = await Event.select().where(Event.id == 1).first()

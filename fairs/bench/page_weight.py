@@ -65,7 +65,7 @@ async def _run(folder: Path) -> dict[str, Any]:
     organizer = await actor_by_id(await _account(demo.ORGANIZER))
     assert organizer is not None
     run = await matching.start_match_run(organizer, event_id, _NoQueue())
-    await matching.run_match(run["id"], get_settings().organizer_mailbox)
+    await matching.run_match(run["id"])
     login, registration_id = await _attendee_with_interview(event_id)
     app = create_app(get_settings(), queue=_NoQueue())
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]

@@ -159,8 +159,7 @@ async def requeue_stale_runs(queue: JobQueue, older_than: datetime) -> list[int]
     return [row["id"] for row in rows]
 
 
-async def run_match(run_id: int, organizer_mailbox: str, clock: Clock = SYSTEM_CLOCK,
-                    report: Report = no_report) -> dict[str, Any]:
+async def run_match(run_id: int, clock: Clock = SYSTEM_CLOCK, report: Report = no_report) -> dict[str, Any]:
     """Carry out one run (the worker job's body), telling ``report`` how far it has come.
     Returns the run's metrics."""
     async with write_transaction():

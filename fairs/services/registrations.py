@@ -55,18 +55,23 @@ async def _ranked(event_id: int, ranked: Sequence[int], field: str = "ranked_org
     return list(ranked)
 
 
-async def _open_event(event_id: int) -> int | None:
-    """The event's capacity (``None``: no limit) if it takes registrations."""
-    event = await Event.select(Event.status, Event.capacity).where(Event.id == event_id).first()
+def _taking_registrations(event: dict[str, Any] | None) -> dict[str, Any]:
+    """The event as read, if it exists and takes registrations."""
     if event is None:
         raise NotFound("no such event", field="event_id")
     if event["status"] != "published":
         raise Conflict("this event is not open for registration", field="event_id", code="event_not_open")
-    return event["capacity"]  # type: ignore[no-any-return]
+    return event
 
 
-_REGISTERED_ALREADY = ("SELECT id FROM registration WHERE attendee = {} AND event = {} "
-                       "AND status NOT IN ('cancelled', 'expired') LIMIT 1")
+async def _open_event(event_id: int) -> int | None:
+    """The event's capacity (``None``: no limit) if it takes registrations."""
+    event = await Event.select(Event.status, Event.capacity).where(Event.id == event_id).first()
+    return _taking_registrations(event)["capacity"]  # type: ignore[no-any-return]
+
+
+_LIVE = "status NOT IN ('cancelled', 'expired')"
+_REGISTERED_ALREADY = f"SELECT id FROM registration WHERE attendee = {{}} AND event = {{}} AND {_LIVE} LIMIT 1"
 
 
 @dataclass(frozen=True)
@@ -119,11 +124,11 @@ async def _register(attendee_id: int, event_id: int, actor: Actor, channel: str,
     return _Written(registration_id, status, created_at.astimezone(UTC), ranked, blocks)
 
 
-_OPEN_FOR = """
+_OPEN_FOR = f"""
 SELECT e.status, e.capacity, e.title, e.starts_at,
-       (SELECT r.id FROM registration r WHERE r.attendee = {} AND r.event = e.id
-        AND r.status NOT IN ('cancelled', 'expired') LIMIT 1) AS registered
-FROM event e WHERE e.id = {}"""
+       (SELECT r.id FROM registration r WHERE r.attendee = {{}} AND r.event = e.id
+        AND r.{_LIVE} LIMIT 1) AS registered
+FROM event e WHERE e.id = {{}}"""
 """:func:`_open_event` and the attendee's registration for it (:data:`_REGISTERED_ALREADY`) in
 one read, with what the answer to a self-registration shows of the event."""
 
@@ -139,11 +144,7 @@ async def register_myself(actor: Actor, event_id: int, clock: Clock = SYSTEM_CLO
         raise NotFound("not found")
     async with write_transaction():
         found = await _OPEN_FOR_STATEMENT.rows(actor.attendee_id, event_id)
-        if not found:
-            raise NotFound("no such event", field="event_id")
-        event = found[0]
-        if event["status"] != "published":
-            raise Conflict("this event is not open for registration", field="event_id", code="event_not_open")
+        event = _taking_registrations(found[0] if found else None)
         written = await _register(actor.attendee_id, event_id, actor, "self", clock, preferences, event["capacity"],
                                   registered=event["registered"])
     return {"id": written.id, "event": event_id, "attendee": actor.attendee_id, "status": written.status,

@@ -17,7 +17,7 @@ async def test_a_decline_frees_the_slot_for_the_attendee_left_out(client, clock)
     await Event.update({Event.ends_at: event["starts_at"] + timedelta(minutes=40)}).where(Event.id == event_id)
 
     first = (await client.post(f"/events/{event_id}/match-runs", headers=organizer)).json()
-    await matching.run_match(first["id"], "hr-fair@example.org", clock)
+    await matching.run_match(first["id"], clock)
     slots = await InterviewSlot.select().order_by(InterviewSlot.id)
     assert len(slots) == 2  # two slots, one interviewer: one attendee is left out for capacity
     left_out = (await client.get(f"/events/{event_id}/unmatched", headers=organizer)).json()["attendees"]
@@ -32,7 +32,7 @@ async def test_a_decline_frees_the_slot_for_the_attendee_left_out(client, clock)
     assert backfill is not None and backfill["parameters"]["trigger"] == "backfill"
 
     kept = {s["id"]: (s["attendee"], s["slot_index"]) for s in slots if s["id"] != mine["id"]}
-    await matching.run_match(backfill["id"], "hr-fair@example.org", clock)
+    await matching.run_match(backfill["id"], clock)
     assert await MatchRun.count().where(MatchRun.status == "queued") == 0
 
     now = {s["id"]: (s["attendee"], s["slot_index"], s["status"]) for s in await InterviewSlot.select()}
@@ -49,7 +49,7 @@ async def test_a_decline_frees_the_slot_for_the_attendee_left_out(client, clock)
 async def test_declines_in_a_burst_queue_one_backfill_run(client, clock):
     ready = await f.fair_ready_for_matching(client, attendees=2, interviewers=1)
     run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
-    await matching.run_match(run["id"], "hr-fair@example.org", clock)
+    await matching.run_match(run["id"], clock)
     for headers in ready["attendees"]:
         mine = (await client.get("/interviews", headers=headers)).json()[0]
         answered = await client.post(f"/interviews/{mine['id']}/answer", headers=headers, json={"answer": "declined"})

@@ -48,7 +48,7 @@ def vevents(body: bytes) -> dict[str, dict[str, str]]:
 async def match(client, organizer, event_id, clock) -> None:
     run = await client.post(f"/events/{event_id}/match-runs", headers=organizer)
     assert run.status_code == 202, run.text
-    await matching.run_match(run.json()["id"], "hr@example.org", clock)
+    await matching.run_match(run.json()["id"], clock)
 
 
 async def second_fair(client, ready, clock) -> int:

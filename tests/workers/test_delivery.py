@@ -17,7 +17,7 @@ async def test_a_runs_invitations_arrive_once_each_at_the_smtp_server(client, cl
     ready = await f.fair_ready_for_matching(client, attendees=3)
     await Attendee.update({Attendee.email: "wang@example.org"}).where(Attendee.id > 0)
     run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
-    await matching.run_match(run["id"], "hr-fair@example.org", clock)
+    await matching.run_match(run["id"], clock)
     invitations = await Outbox.count().where(Outbox.idempotency_key.like("interview-invite:%"))
     assert invitations == 3
     async with mail_server() as server:
@@ -42,7 +42,7 @@ async def test_a_runs_invitations_arrive_once_each_at_the_smtp_server(client, cl
 async def test_a_permanent_refusal_is_kept_and_not_retried(client, clock):
     ready = await f.fair_ready_for_matching(client, attendees=1)
     run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
-    await matching.run_match(run["id"], "hr-fair@example.org", clock)
+    await matching.run_match(run["id"], clock)
     calls = []
 
     class Refusing:

@@ -68,7 +68,7 @@ async def test_a_mail_server_down_for_a_while_delays_invitations_and_loses_none(
     down = smtp(closed_port(), clock)
     from fairs.services import matching
 
-    await matching.run_match(1, "hr-fair@example.org", clock)
+    await matching.run_match(1, clock)
     total = await Outbox.count()
     assert (await outbox.deliver_pending(down, clock))["failed"] == total
     clock.advance(minutes=1, seconds=1)
@@ -90,7 +90,7 @@ async def test_after_redis_lost_every_job_the_periodic_relay_still_delivers(clie
     await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])
     from fairs.services import matching
 
-    await matching.run_match(1, "hr-fair@example.org", clock)
+    await matching.run_match(1, clock)
     await client.app.state.queue.pool.flushdb()  # Redis restarted without persistence
     assert await Outbox.count().where(Outbox.sent_at.is_null()) > 0
     await run_worker()  # the relay's cron job runs at start-up and every 30 s

@@ -14,7 +14,7 @@ from tests.support import factories as f
 async def test_two_workers_running_the_same_run_at_once_write_it_once(client, clock):
     ready = await f.fair_ready_for_matching(client, attendees=4)
     run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
-    results = await asyncio.gather(*[matching.run_match(run["id"], "org@example.org", clock) for _ in range(4)])
+    results = await asyncio.gather(*[matching.run_match(run["id"], clock) for _ in range(4)])
     assert all(r == results[0] for r in results)
     assert await InterviewSlot.count() == 4
     assert await Outbox.count().where(Outbox.idempotency_key.like("interview-invite:%")) == 4
@@ -55,7 +55,7 @@ class FlakySender:
 async def test_outbox_messages_are_retried_after_a_failure_and_sent_once(client, clock):
     ready = await f.fair_ready_for_matching(client, attendees=2)
     run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
-    await matching.run_match(run["id"], "org@example.org", clock)
+    await matching.run_match(run["id"], clock)
     sender = FlakySender(failures=1)
     total = await Outbox.count()  # the invitations, and the booth and participation notices before them
     assert await outbox.deliver_pending(sender, clock) == {"sent": total - 1, "failed": 1}
@@ -80,7 +80,7 @@ class SlowSender:
 async def test_two_deliverers_at_once_send_each_message_once(client, clock):
     ready = await f.fair_ready_for_matching(client, attendees=4)
     run = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
-    await matching.run_match(run["id"], "org@example.org", clock)
+    await matching.run_match(run["id"], clock)
     sender = SlowSender()
     results = await asyncio.gather(outbox.deliver_pending(sender, clock), outbox.deliver_pending(sender, clock))
     assert sum(r["sent"] for r in results) == await Outbox.count()

@@ -56,7 +56,7 @@ async def interviews(client: Any, clock: Any, attendees: int = 1) -> list[dict[s
     """Matched interviews at the factory fair (2027-03-11 09:00 Asia/Shanghai), one per attendee."""
     ready = await f.fair_ready_for_matching(client, attendees=attendees)
     run = await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])
-    await matching.run_match(run.json()["id"], "hr@example.org", clock)
+    await matching.run_match(run.json()["id"], clock)
     rows = await CalendarItem.select(
         CalendarItem.id, CalendarItem.uid, CalendarItem.sequence, CalendarItem.interview_slot.as_alias("slot"),
         CalendarItem.interview_slot.starts_at.as_alias("starts_at"),
