@@ -3,4 +3,4 @@
 from fairs.api.app import create_app
 from fairs.settings import get_settings
 
-app = create_app(get_settings())
+app = create_app(get_settings(), freeze_when_started=True)

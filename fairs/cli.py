@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from fairs import runtime
 from fairs.settings import Settings, SettingsError, get_settings
 
 os.environ.setdefault("PICCOLO_CONF", "fairs.db.piccolo_conf")
@@ -133,12 +134,36 @@ def serve(args: argparse.Namespace) -> None:
     try:
         # uvicorn applies our logging dictionary in each worker process; its own access line is
         # replaced by ours (route template, no client address, no query: fairs.observe.http)
-        uvicorn.run("fairs.asgi:app", host=settings.host, port=settings.port, workers=args.workers,
-                    log_level=settings.log_level.lower(), proxy_headers=True, log_config=settings.logging_config(),
-                    access_log=False)
+        options: dict[str, Any] = {"host": settings.host, "port": settings.port, "workers": args.workers,
+                                   "log_level": settings.log_level.lower(), "proxy_headers": True,
+                                   "log_config": settings.logging_config(), "access_log": False}
+        if args.workers > 1 and runtime.CAN_SHARE_PORT:
+            _serve_port_per_worker(uvicorn.Config("fairs.asgi:app", **options))
+        else:
+            uvicorn.run("fairs.asgi:app", **options)
     finally:
         if embedded is not None and args.own_redis:
             embedded.close()
+
+
+def _serve_port_per_worker(config: Any) -> None:
+    """``uvicorn.run`` for several workers (its supervisor: health checks, restarts, signals),
+    each worker on a listening socket of its own (:class:`fairs.runtime.PortPerWorker`)."""
+    from uvicorn.supervisors import Multiprocess
+
+    try:
+        bound = runtime.port_per_worker(config.host, config.port)
+    except OSError as error:
+        logging.getLogger("uvicorn.error").error("cannot listen on %s:%s: %s", config.host, config.port, error)
+        raise SystemExit(3) from None
+    logging.getLogger("uvicorn.error").info("fairs listening on http://%s:%d with %d workers (Ctrl-C stops)",
+                                            config.host, bound.getsockname()[1], config.workers)
+    try:
+        Multiprocess(config, sockets=[bound]).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bound.close()
 
 
 def worker(args: argparse.Namespace) -> None:

@@ -40,6 +40,7 @@ from fairs.api.routes.webhooks import WebhookController
 from fairs.api.security import TokenMiddleware, public
 from fairs.db.engine import close_readers, open_pool
 from fairs.observe.http import RequestContextMiddleware, before_send, metrics_endpoint
+from fairs.runtime import freeze_what_is_built
 from fairs.services import passwords, waitlist, webhooks
 from fairs.services.context import SYSTEM_CLOCK, Clock
 from fairs.services.queue import JobQueue, open_queue
@@ -52,8 +53,11 @@ WEB = Path(__file__).resolve().parent.parent / "web"
 PUBLIC_PATHS = ["/healthz", "/readyz", "/schema", "/static"]
 
 
-def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue | None = None) -> Litestar:
-    """Build the app. ``queue`` is opened from FAIRS_REDIS_URL at start-up when not given."""
+def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue | None = None,
+               freeze_when_started: bool = False) -> Litestar:
+    """Build the app. ``queue`` is opened from FAIRS_REDIS_URL at start-up when not given.
+    ``freeze_when_started``: for a process that serves only this app (``fairs.asgi``), see
+    :func:`fairs.runtime.freeze_what_is_built`; never in tests, which build many apps."""
     passwords.use_cost(settings.password_hash_cost)
     if queue is not None:
         waitlist.use_queue(queue)
@@ -74,6 +78,8 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
             opened = app.state.queue = await open_queue(settings.redis_url)
         waitlist.use_queue(app.state.queue)
         webhooks.use_queue(app.state.queue)
+        if freeze_when_started:
+            log.debug("%d objects kept out of garbage collection", freeze_what_is_built())
         try:
             yield
         finally:

@@ -27,37 +27,62 @@ _TAKEN = f"""(EXISTS (SELECT 1 FROM booth_reservation r WHERE r.booth = b.id AND
 
 ALTERNATIVES = 5
 
+
+def _free_booths(gate: str, zone: str) -> str:
+    """The best free booths of the event's venue to offer instead of one of ``zone``: those of
+    its zone first, then the others, in code order (arguments: event, event, now, event, how
+    many). ``gate``: a condition without which none is read."""
+    return f"""
+SELECT b.id, b.code, b.zone FROM booth b
+WHERE {gate} AND b.venue = (SELECT venue FROM event WHERE id = {{}}) AND NOT {_TAKEN}
+ORDER BY b.zone <> {zone}, b.zone, b.code
+LIMIT {{}}"""
+
+
+_FREE_BOOTHS = _free_booths("TRUE", "{}")  # arguments: event, event, now, event, zone, how many
+
+_FREE_WHEN_TAKEN = _free_booths("(SELECT taken FROM asked)", "(SELECT zone FROM asked)")
+
 _BOOTH_SEEN_BY = f"""
-SELECT b.id, b.code, b.zone, b.id = {{}} AS asked, {_TAKEN} AS taken
-FROM booth b
-JOIN event e ON e.id = {{}} AND e.venue = b.venue AND e.status = 'published' AND e.booth_mode = 'direct'
-JOIN participation p ON p.event = e.id AND p.organization = {{}} AND p.status = 'approved'
-WHERE b.id = {{}} OR NOT {_TAKEN}
-ORDER BY b.id = {{}} DESC, b.zone <> (SELECT zone FROM booth WHERE id = {{}}), b.zone, b.code
-LIMIT {ALTERNATIVES + 1}"""
-"""The asked booth as an approved employer of a direct-booking event sees it, then the free
-booths to offer instead: those of its zone first, then others, in code order."""
+WITH asked AS (
+  SELECT b.id, b.code, b.zone, {_TAKEN} AS taken
+  FROM booth b
+  JOIN event e ON e.id = {{}} AND e.venue = b.venue AND e.status = 'published' AND e.booth_mode = 'direct'
+  JOIN participation p ON p.event = e.id AND p.organization = {{}} AND p.status = 'approved'
+  WHERE b.id = {{}})
+SELECT * FROM (
+  SELECT id, code, zone, TRUE AS asked, taken FROM asked
+  UNION ALL
+  SELECT id, code, zone, FALSE, FALSE FROM ({_FREE_WHEN_TAKEN}) free
+) seen
+ORDER BY asked DESC, zone <> (SELECT zone FROM asked), zone, code"""
+"""The asked booth as an approved employer of a direct-booking event sees it and, only when
+it is taken, the free booths to offer instead. A free booth needs none: skipping them keeps
+the hold of a free booth in a hall of 1,000 from checking every booth."""
 
 
 @dataclass(frozen=True)
 class Seen:
     taken: bool
+    zone: str
     alternatives: list[dict[str, Any]]
+    """Only when :attr:`taken`: see :func:`free_booths` otherwise."""
 
 
 _BOOTH_SEEN_BY_STATEMENT = Statement(BoothReservation, _BOOTH_SEEN_BY)
 
 
 async def booth_seen_by(organization_id: int, event_id: int, booth_id: int, now: datetime) -> Seen | None:
-    """Whether the booth is taken, and the free ones instead — one plain read, which answers
-    a rush's refused holds with no lock and no transaction. ``None`` when the hold would be
-    refused for another reason (the careful path then says which)."""
-    rows = await _BOOTH_SEEN_BY_STATEMENT.rows(booth_id, event_id, now, event_id, event_id, organization_id, booth_id,
-                                               event_id, now, event_id, booth_id, booth_id)
-    if not rows or rows[0]["id"] != booth_id:
+    """Whether the booth is taken, and if so the free ones instead — one plain read, which
+    answers a rush's refused holds with no lock and no transaction. ``None`` when the hold
+    would be refused for another reason (the careful path then says which)."""
+    rows = await _BOOTH_SEEN_BY_STATEMENT.rows(event_id, now, event_id, event_id, organization_id, booth_id,
+                                               event_id, event_id, now, event_id, ALTERNATIVES)
+    if not rows or not rows[0]["asked"]:
         return None
-    return Seen(bool(rows[0]["taken"]), [{"id": r["id"], "code": r["code"], "zone": r["zone"]}
-                                         for r in rows[1:ALTERNATIVES + 1]])
+    asked = rows[0]
+    return Seen(bool(asked["taken"]), asked["zone"], [{"id": r["id"], "code": r["code"], "zone": r["zone"]}
+                                                        for r in rows[1:]])
 
 
 _HOLD_FACTS = """
@@ -135,13 +160,6 @@ async def quick_hold(organization_id: int, event_id: int, booth_id: int, intervi
             "organization": organization_id, "status": "held", "hold_expires_at": expires,
             "interviewers": interviewers, "source": "hold", "created_at": now, "confirmed_at": None,
             "cancelled_at": None}
-
-
-_FREE_BOOTHS = f"""
-SELECT b.id, b.code, b.zone FROM booth b
-WHERE b.venue = (SELECT venue FROM event WHERE id = {{}}) AND NOT {_TAKEN}
-ORDER BY b.zone <> {{}}, b.zone, b.code
-LIMIT {{}}"""
 
 
 async def free_booths(event_id: int, now: datetime, zone: str, limit: int = ALTERNATIVES) -> list[dict[str, Any]]:

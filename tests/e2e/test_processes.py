@@ -144,3 +144,87 @@ def test_two_migrations_started_at_once_apply_everything_once(tmp_path):
         assert len(names) == len(set(names)) == len(modules)
     finally:
         as_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:  # after the name: state, ppid
+                found.append(int(entry.name))
+    return found
+
+
+def _sockets_on(port: int, state: str) -> set[int]:
+    """Inodes of the IPv4 TCP sockets on local ``port`` in ``state`` (0A listening, 01 established)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rpartition(":")[2], 16) == port and fields[3] == state:
+            inodes.add(int(fields[9]))
+    return inodes
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; SO_REUSEPORT dealing is Linux's")
+def test_each_api_worker_listens_on_its_own_socket_and_connections_are_dealt_evenly(tmp_path):
+    """With one listening queue shared by the workers, whichever wakes first accepted every
+    connection waiting (146 of 200 in a rush): each worker has its own socket now."""
+    import asyncio
+
+    port = free_port()
+    env = clean_environment(tmp_path, FAIRS_PORT=str(port), FAIRS_DATABASE_URL=f"sqlite:///{tmp_path}/f.sqlite3",
+                            FAIRS_LOG_LEVEL="WARNING")
+    process = subprocess.Popen([sys.executable, "-m", "fairs", "serve", "--workers", "2"], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+    async def connect_all(count: int) -> list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+        async def one() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+            await writer.drain()
+            assert (await reader.readuntil(b"\r\n")).startswith(b"HTTP/1.1 200")
+            return reader, writer
+
+        return await asyncio.gather(*[one() for _ in range(count)])
+
+    async def dealt(count: int) -> list[int]:
+        streams = await connect_all(count)
+        try:
+            return [len(_socket_inodes(pid) & _sockets_on(port, "01")) for pid in workers]
+        finally:
+            for _, writer in streams:
+                writer.close()
+
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []  # the children listening on the port (not the resource tracker)
+        while time.monotonic() < deadline and len(workers) < 2:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            time.sleep(0.2)
+            workers = [pid for pid in _children(process.pid) if _socket_inodes(pid) & _sockets_on(port, "0A")]
+        listening = [_socket_inodes(pid) & _sockets_on(port, "0A") for pid in workers]
+        assert [len(own) for own in listening] == [1, 1], listening
+        assert listening[0] != listening[1]  # two queues, not one shared
+        served = asyncio.run(dealt(400))
+        assert sum(served) == 400
+        assert min(served) >= 120, served  # an even share is 200 ± 10 (binomial)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from fairs.core import states
@@ -100,3 +102,45 @@ def test_the_malloc_arena_limit_takes_on_glibc():
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("mallopt is glibc's")
     assert limit_malloc_arenas(2) is True
+
+
+def test_what_is_built_at_start_is_frozen_out_of_garbage_collection():
+    import gc
+
+    from fairs.runtime import freeze_what_is_built
+
+    kept = [[] for _ in range(1000)]
+    try:
+        assert freeze_what_is_built() >= 1000
+        assert gc.get_freeze_count() >= 1000
+        watched = {id(o) for generation in (0, 1, 2) for o in gc.get_objects(generation=generation)}
+        assert not watched & {id(x) for x in kept}
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="SO_REUSEPORT")
+def test_the_port_sent_to_a_worker_arrives_as_a_socket_of_its_own_on_the_same_address():
+    from multiprocessing.reduction import ForkingPickler
+
+    from fairs.runtime import port_per_worker
+
+    bound = port_per_worker("127.0.0.1", 0)
+    try:
+        address = bound.getsockname()
+        first, second = (ForkingPickler.loads(bytes(ForkingPickler.dumps(bound))) for _ in range(2))
+        try:
+            assert first.getsockname() == second.getsockname() == address
+            assert len({bound.fileno(), first.fileno(), second.fileno()}) == 3
+            assert first.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) == 1
+            first.listen()
+            second.listen()  # two queues on one address: the kernel deals connections between them
+            with socket.create_connection(address, timeout=5):
+                pass
+        finally:
+            first.close()
+            second.close()
+        with pytest.raises(OSError), socket.socket() as stranger:  # no SO_REUSEPORT: the parent keeps it
+            stranger.bind(address)
+    finally:
+        bound.close()
