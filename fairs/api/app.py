@@ -38,10 +38,10 @@ from fairs.api.routes.tours import TourController
 from fairs.api.routes.training import TrainingController
 from fairs.api.routes.webhooks import WebhookController
 from fairs.api.security import TokenMiddleware, public
-from fairs.db.engine import close_readers, open_pool
+from fairs.db.engine import Listening, close_readers, open_pool
 from fairs.observe.http import RequestContextMiddleware, before_send, metrics_endpoint
 from fairs.runtime import freeze_what_is_built
-from fairs.services import passwords, waitlist, webhooks
+from fairs.services import known_actors, passwords, waitlist, webhooks
 from fairs.services.context import SYSTEM_CLOCK, Clock
 from fairs.services.queue import JobQueue, open_queue
 from fairs.settings import Settings
@@ -73,6 +73,12 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
             # The whole pool is opened now: a rush (a fair opening its booking) must not wait
             # for PostgreSQL to start backends one by one.
             await open_pool(engine, settings.db_pool_size, settings.db_pool_size, settings.db_timeout_seconds)
+        listening = None
+        dsn = engine.config.get("dsn") if engine.engine_type == "postgres" else None
+        if dsn:  # the kept actors are dropped when their account changes (services/known_actors.py)
+            actors = app.state.actors
+            listening = Listening(dsn, known_actors.CHANNEL, actors.notice, actors.listening_changed)
+            await listening.start()
         opened = None
         if app.state.queue is None:
             opened = app.state.queue = await open_queue(settings.redis_url)
@@ -83,6 +89,8 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
         try:
             yield
         finally:
+            if listening is not None:
+                await listening.close()
             if opened is not None:
                 await opened.pool.aclose()
             if pooled:
@@ -99,7 +107,7 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
             *PAGES, create_static_files_router(path="/static", directories=[WEB / "static"], guards=[public]),
         ],
         lifespan=[lifespan],
-        state=State({"settings": settings, "clock": clock, "queue": queue}),
+        state=State({"settings": settings, "clock": clock, "queue": queue, "actors": known_actors.KnownActors()}),
         exception_handlers=page_aware(EXCEPTION_HANDLERS),
         # the request id first: it is bound while the token is read and the handler runs
         middleware=[DefineMiddleware(RequestContextMiddleware),

@@ -45,7 +45,7 @@ class TokenMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException("the Authorization header must be 'Bearer <token>'")
-        actor = await actor_of_token(token, connection.app.state.settings.secret_key)
+        actor = await actor_of_token(token, connection.app.state)
         return AuthenticationResult(user=actor, auth=token)
 
     async def _page_session(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
@@ -57,7 +57,7 @@ class TokenMiddleware(AbstractAuthenticationMiddleware):
         if not token:
             return AuthenticationResult(user=None, auth=None)
         try:
-            actor = await actor_of_token(token, connection.app.state.settings.secret_key)
+            actor = await actor_of_token(token, connection.app.state)
         except NotAuthorizedException:
             return AuthenticationResult(user=None, auth=None)
         return AuthenticationResult(user=actor, auth=token)
@@ -93,9 +93,11 @@ def _account_of_token(token: str, secret: str) -> int:
     return account_id
 
 
-async def actor_of_token(token: str, secret: str) -> Actor:
-    account_id = _account_of_token(token, secret)
-    actor = await actor_by_id(account_id)
+async def actor_of_token(token: str, state: Any) -> Actor:
+    """The actor a token signs in (``state``: the app's, with the secret key and the kept
+    actors, :mod:`fairs.services.known_actors`)."""
+    account_id = _account_of_token(token, state.settings.secret_key)
+    actor = await state.actors.actor(account_id, actor_by_id)
     if actor is None:
         raise NotAuthorizedException("the account no longer exists or is disabled")
     return actor

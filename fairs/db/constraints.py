@@ -446,3 +446,26 @@ events), still enforced by the database on every path that writes interviews, an
 with the same SQLSTATE (23P01) and constraint name. But a matching run writing 235,000
 interviews paid about 4.4 s for the GiST index, row by row; this check costs one lock per
 attendee and one sorted pass (about 0.5 s). SQLite keeps its row triggers (FOUNDATION)."""
+
+
+ACTOR_NOTICES = RuleSet(postgres_extra=(
+    """CREATE OR REPLACE FUNCTION fairs_actor_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_LEVEL = 'ROW' THEN
+    PERFORM pg_notify('fairs_actor', OLD.id::text);
+  ELSE
+    PERFORM pg_notify('fairs_actor', '*');
+  END IF;
+  RETURN NULL;
+END $$""",
+    "CREATE TRIGGER account_changed_tells_api AFTER UPDATE OR DELETE ON account "
+    "FOR EACH ROW EXECUTE FUNCTION fairs_actor_changed()",
+    "CREATE TRIGGER account_emptied_tells_api AFTER TRUNCATE ON account "
+    "FOR EACH STATEMENT EXECUTE FUNCTION fairs_actor_changed()",
+    "CREATE TRIGGER area_changed_tells_api AFTER UPDATE OR DELETE OR TRUNCATE ON area "
+    "FOR EACH STATEMENT EXECUTE FUNCTION fairs_actor_changed()",
+))
+"""PostgreSQL: a change to an account (each row: its id) or to any area (whose path is part of
+an actor: everyone, ``*``) notifies channel ``fairs_actor`` when it commits, whatever path
+made it; API processes drop the actors they keep (fairs/services/known_actors.py).
+PostgreSQL sends one notification per distinct payload per transaction."""

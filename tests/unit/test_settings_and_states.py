@@ -104,19 +104,22 @@ def test_the_malloc_arena_limit_takes_on_glibc():
     assert limit_malloc_arenas(2) is True
 
 
-def test_what_is_built_at_start_is_frozen_out_of_garbage_collection():
+def test_what_is_built_at_start_is_frozen_out_of_garbage_collection_and_young_objects_collected_less_often():
     import gc
 
     from fairs.runtime import freeze_what_is_built
 
     kept = [[] for _ in range(1000)]
+    thresholds = gc.get_threshold()
     try:
         assert freeze_what_is_built() >= 1000
         assert gc.get_freeze_count() >= 1000
         watched = {id(o) for generation in (0, 1, 2) for o in gc.get_objects(generation=generation)}
         assert not watched & {id(x) for x in kept}
+        assert gc.get_threshold() == (20_000, 10, 100)
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 @pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="SO_REUSEPORT")

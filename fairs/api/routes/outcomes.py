@@ -90,6 +90,7 @@ class OutcomeController(Controller):
             description="Delete me: I am anonymised at once (the counts keep me, nothing names me) and signed out.")
     async def delete_me(self, request: AnyRequest) -> None:
         await data_rights.delete_mine(actor_of(request), request.app.state.clock)
+        request.app.state.actors.forget()  # this process at once; the others when notified
 
     @get("/contact-reads", guards=[organizer],
          description="Every time an employer account was shown the full phone number of a person of my area.")
