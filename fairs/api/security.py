@@ -1,8 +1,10 @@
 """Sign-in tokens and guards.
 
 A token is a JWT (HS256, signed with FAIRS_SECRET_KEY) carrying only the account id; every
-request loads the account, so a deactivated account stops working at once and any API process
-can check any token. Every route declares a guard: ``public`` or a role guard.
+request has its account's actor, read from the database or kept by the process until the
+account changes (:mod:`fairs.services.known_actors`), so a deactivated account stops working
+as soon as its change commits and any API process can check any token. Every route declares
+a guard: ``public`` or a role guard.
 """
 
 from __future__ import annotations

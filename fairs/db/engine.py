@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +13,8 @@ import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
+
+log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT_MS = 3000
 
@@ -169,9 +172,15 @@ class Listening:
     ``on_notice(payload)`` runs for each notification, in the event loop, as it arrives (a
     notification is sent when the transaction that raised it commits). ``on_state(listening)``
     runs with False when the connection is lost (what was sent meanwhile is missed) and with
-    True once it listens again (and at the start)."""
+    True once it listens again (and at the start).
 
-    RETRY_SECONDS = (0.5, 1, 2, 5)
+    Listening is proven, not assumed: after ``LISTEN``, another connection sends a probe on
+    the channel, and the connection counts as listening only once the probe has arrived.
+    Behind PgBouncer in transaction pooling (where a session's ``LISTEN`` does not stay with
+    it) the probe never arrives, so nothing relies on notifications that would never come."""
+
+    RETRY_SECONDS = (0.5, 1, 2, 5, 15, 60)
+    PROBE_SECONDS = 5.0
 
     def __init__(self, dsn: str, channel: str, on_notice: Any, on_state: Any) -> None:
         self.dsn, self.channel = dsn, channel
@@ -191,11 +200,14 @@ class Listening:
 
         try:
             connection = await asyncpg.connect(self.dsn, timeout=5)
-        except (OSError, asyncpg.PostgresError, TimeoutError):
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
             return False
         try:
             await connection.add_listener(self.channel, self._notice)
-        except (OSError, asyncpg.PostgresError, TimeoutError):
+            heard = await self._probe()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            heard = False
+        if not heard:
             connection.terminate()
             return False
         connection.add_termination_listener(self._lost)
@@ -208,7 +220,36 @@ class Listening:
             self.listening = listening
             self.on_state(listening)
 
+    async def _probe(self) -> bool:
+        """Whether a notification sent by another connection reaches this one."""
+        import asyncio
+        import secrets
+
+        import asyncpg
+
+        self._probe_payload = f"probe:{secrets.token_hex(8)}"
+        self._probe_heard = asyncio.get_running_loop().create_future()
+        sender = await asyncpg.connect(self.dsn, timeout=5)
+        try:
+            await sender.execute(f"SELECT pg_notify('{self.channel}', '{self._probe_payload}')")
+        finally:
+            await sender.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._probe_heard), self.PROBE_SECONDS)
+        except TimeoutError:
+            log.warning("notifications on %s do not reach this process (PgBouncer in transaction pooling?): "
+                        "nothing that relies on them is kept", self.channel)
+            return False
+        return True
+
+    _probe_payload = ""
+    _probe_heard: Any = None
+
     def _notice(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload == self._probe_payload:
+            if not self._probe_heard.done():
+                self._probe_heard.set_result(True)
+            return
         self.on_notice(payload)
 
     def _lost(self, _connection: Any) -> None:
@@ -241,5 +282,5 @@ class Listening:
 
             try:
                 await connection.close(timeout=5)
-            except (OSError, TimeoutError, asyncpg.PostgresError):
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 connection.terminate()

@@ -14,7 +14,9 @@ request read the account.
 What keeps that true:
 
 - While the process does not listen (not yet, or its connection was lost and notifications
-  may have been missed), it keeps nothing and reads every actor.
+  may have been missed, or they cannot reach it: behind PgBouncer in transaction pooling),
+  it keeps nothing and reads every actor. Listening is proven by a probe notification
+  before anything is kept.
 - A read during which any notification arrived is not kept (it may predate the change).
 - A change made through this process drops the actor at once as well (:meth:`KnownActors.forget`).
 - An actor is read again after :data:`KEPT_SECONDS` at the latest, and at most
@@ -33,7 +35,7 @@ from fairs.services.context import Actor
 CHANNEL = "fairs_actor"
 EVERYONE = "*"
 """The payload of a change that concerns every actor (areas; an emptied account table)."""
-KEPT_SECONDS = 300.0
+KEPT_SECONDS = 60.0
 MOST = 50_000
 
 

@@ -4,7 +4,10 @@ the process listens for account changes, dropped the moment a change commits."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -89,24 +92,35 @@ async def test_a_gone_account_is_not_kept_and_a_kept_one_is_read_again_after_a_w
 
 
 async def wait_for(condition: Any, seconds: float = 5) -> bool:
+    """Whether ``condition()`` (a bool, or an awaitable of one) comes true within ``seconds``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if await condition():
+        met = condition()
+        if await met if inspect.isawaitable(met) else met:
             return True
         await asyncio.sleep(0.01)
     return False
+
+
+@asynccontextmanager
+async def a_kept_employer(client: Any) -> AsyncIterator[tuple[dict[str, str], KnownActors]]:
+    """An employer's sign-in headers, and the app's kept actors (the employer's among them),
+    while the app runs its lifespan as a served process does: listening."""
+    headers = await f.employer(client, 1)
+    async with client.app.lifespan():
+        actors = client.app.state.actors
+        assert actors.listening
+        assert (await client.get("/organizations", headers=headers)).status_code == 200
+        assert actors._kept
+        yield headers, actors
+    assert not actors.listening
 
 
 @pytest.mark.postgres
 async def test_a_disabled_account_is_refused_on_every_process_once_its_change_commits(client):
     from fairs.db.tables import Account
 
-    headers = await f.employer(client, 1)
-    app = client.app
-    async with app.lifespan():  # as a served process: listening
-        actors = app.state.actors
-        assert actors.listening
-        assert (await client.get("/organizations", headers=headers)).status_code == 200
+    async with a_kept_employer(client) as (headers, actors):
         account_id = next(iter(actors._kept))
         assert (await client.get("/organizations", headers=headers)).status_code == 200  # kept
         # another process disables it: its transaction's notice reaches this one
@@ -117,51 +131,49 @@ async def test_a_disabled_account_is_refused_on_every_process_once_its_change_co
 
         assert await wait_for(refused, 2)
         assert account_id not in actors._kept
-    assert not actors.listening
 
 
 @pytest.mark.postgres
 async def test_an_area_change_drops_every_kept_actor(client):
     from fairs.db.tables import Area
 
-    headers = await f.employer(client, 1)
-    app = client.app
-    async with app.lifespan():
-        actors = app.state.actors
-        assert (await client.get("/organizations", headers=headers)).status_code == 200
-        assert actors._kept
+    async with a_kept_employer(client) as (_, actors):
         await Area.update({Area.name: Area.name}).where(Area.id > 0)
-
-        async def forgotten() -> bool:
-            return not actors._kept
-
-        assert await wait_for(forgotten, 2)
+        assert await wait_for(lambda: not actors._kept, 2)
 
 
 @pytest.mark.postgres
 async def test_a_lost_listening_connection_keeps_nothing_until_it_listens_again(client):
     from fairs.db.tables import Account
 
-    headers = await f.employer(client, 1)
-    app = client.app
-    async with app.lifespan():
-        actors = app.state.actors
-        assert (await client.get("/organizations", headers=headers)).status_code == 200
-        assert actors._kept
+    async with a_kept_employer(client) as (headers, actors):
         await Account.raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                           "WHERE query LIKE 'LISTEN %fairs_actor%' AND pid <> pg_backend_pid()")
-
-        async def lost() -> bool:
-            return not actors.listening
-
-        assert await wait_for(lost, 2)
+        assert await wait_for(lambda: not actors.listening, 2)
         assert not actors._kept
         assert (await client.get("/organizations", headers=headers)).status_code == 200
         assert not actors._kept  # read, not kept: a change may have been missed
-
-        async def back() -> bool:
-            return actors.listening
-
-        assert await wait_for(back, 10)
+        assert await wait_for(lambda: actors.listening, 10)
         assert (await client.get("/organizations", headers=headers)).status_code == 200
         assert actors._kept
+
+
+@pytest.mark.postgres
+async def test_a_process_that_notifications_do_not_reach_keeps_nothing(monkeypatch):
+    """As behind PgBouncer in transaction pooling: LISTEN succeeds, nothing arrives."""
+    from fairs.db.engine import Listening
+    from fairs.db.tables import Account
+
+    monkeypatch.setattr(Listening, "PROBE_SECONDS", 0.5)
+    monkeypatch.setattr(Listening, "_notice", lambda *_: None)  # nothing is delivered
+    actors = KnownActors()
+    listening = Listening(Account._meta.db.config["dsn"], "fairs_actor", actors.notice, actors.listening_changed)
+    try:
+        await listening.start()
+        assert not listening.listening and not actors.listening
+        read = reader(ME)
+        await actors.actor(7, read)
+        await actors.actor(7, read)
+        assert read.calls == [7, 7]
+    finally:
+        await listening.close()

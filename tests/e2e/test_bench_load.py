@@ -49,3 +49,23 @@ def test_bench_load_drives_the_topology_and_accounts_for_every_registration(tmp_
     port = urlsplit(result["topology"]["url"]).port
     with socket.socket() as probe:  # local.sh stop ran: nothing serves the port any more
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_bench_booths_measures_exact_rushes_through_the_real_server():
+    """``fairs bench booths`` with 30 employers per rush: every rush gives exactly 10 holds
+    and 20 refusals, no 5xx, no booth twice; the figures are the benchmark's business."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAIRS_", "PICCOLO_"))}
+    env["FAIRS_DATABASE_URL"] = database_beside_the_suites("fairs_bench_booths_test")  # never the suite's
+    done = subprocess.run([sys.executable, "-m", "fairs", "bench", "booths", "--size", "30", "--json"], env=env,
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "server_log_tail" not in result, result["server_log_tail"]
+    for rush in (result["first_rush"], result["contention"]):
+        assert (rush["clients"], rush["succeeded"], rush["conflicts"]) == (30, 10, 20)
+        assert (rush["server_errors"], rush["double_booked"], rush["booths_held"]) == (0, 0, 10)
+    assert result["contention"]["rushes"] == 5 and len(result["contention"]["p99_ms_each"]) == 5
+    assert {"reservations_per_s", "raw_sql_per_s", "ratio", "p50_ms", "p99_ms"} <= set(result["throughput"])
+    assert result["throughput"]["reservations"] == result["throughput"]["raw_reservations"] == 1000
+    assert result["throughput"]["double_booked"] == 0
+    assert result["allocation"]["assigned"] == 1200

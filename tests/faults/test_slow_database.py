@@ -67,15 +67,17 @@ async def test_a_slow_database_answers_503_quickly_and_the_api_recovers(stack):
 
 
 async def most_backends(stack) -> None:
-    """The most server connections the API holds to its database at once (sampled directly,
-    not through the proxy), into BACKENDS until cancelled."""
+    """The most server connections the API's pool holds to its database at once (sampled
+    directly, not through the proxy), into BACKENDS until cancelled. Not counted: the one
+    connection that listens for account changes (fairs/services/known_actors.py), and the
+    short one that sends it a probe when it (re)connects."""
     BACKENDS["most"] = 0
     connection = await asyncpg.connect(stack.postgres.url())
     try:
         while True:
             count = await connection.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
-                stack.database)
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' "
+                "AND query NOT LIKE 'LISTEN %' AND query NOT LIKE 'SELECT pg_notify(%'", stack.database)
             BACKENDS["most"] = max(BACKENDS["most"], count)
             await asyncio.sleep(0.05)
     finally:
