@@ -73,17 +73,17 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK, queue: JobQueue 
             # The whole pool is opened now: a rush (a fair opening its booking) must not wait
             # for PostgreSQL to start backends one by one.
             await open_pool(engine, settings.db_pool_size, settings.db_pool_size, settings.db_timeout_seconds)
-        listening = None
-        dsn = engine.config.get("dsn") if engine.engine_type == "postgres" else None
-        if dsn:  # the kept actors are dropped when their account changes (services/known_actors.py)
-            actors = app.state.actors
-            listening = Listening(dsn, known_actors.CHANNEL, actors.notice, actors.listening_changed)
-            await listening.start()
         opened = None
         if app.state.queue is None:
             opened = app.state.queue = await open_queue(settings.redis_url)
         waitlist.use_queue(app.state.queue)
         webhooks.use_queue(app.state.queue)
+        listening = None
+        dsn = engine.config.get("dsn") if engine.engine_type == "postgres" else None
+        if dsn:  # the kept actors are dropped when their account changes (services/known_actors.py)
+            actors = app.state.actors
+            listening = Listening(dsn, known_actors.CHANNEL, actors.notice, actors.listening_changed)
+            await listening.start()  # never raises: listens later, in the background, if it cannot now
         if freeze_when_started:
             log.debug("%d objects kept out of garbage collection", freeze_what_is_built())
         try:

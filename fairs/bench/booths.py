@@ -326,7 +326,7 @@ class _Server:
         env.update({
             "FAIRS_DATABASE_URL": self.url, "FAIRS_SECRET_KEY": SECRET_KEY, "FAIRS_HOST": "127.0.0.1",
             "FAIRS_PORT": str(self.port), "FAIRS_VAR_DIR": str(self.var_dir), "FAIRS_LOG_LEVEL": "WARNING",
-"FAIRS_REDIS_URL": "", "PICCOLO_CONF": "fairs.db.piccolo_conf",
+            "FAIRS_REDIS_URL": "", "PICCOLO_CONF": "fairs.db.piccolo_conf",
         })
         root = Path(fairs.__file__).resolve().parent.parent
         self.started = time.perf_counter()
