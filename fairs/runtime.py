@@ -7,6 +7,7 @@ import ctypes
 import ctypes.util
 import gc
 import socket
+import sys
 from typing import Any
 
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number
@@ -28,7 +29,9 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
     return bool(mallopt(_M_ARENA_MAX, arenas))
 
 
-CAN_SHARE_PORT = hasattr(socket, "SO_REUSEPORT")
+CAN_SHARE_PORT = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+"""Linux deals connections between the sockets sharing a port; macOS and the BSDs'
+``SO_REUSEPORT`` gives them all to one socket, so there the workers keep uvicorn's one queue."""
 
 
 def _port_socket(family: int, address: Any) -> socket.socket:

@@ -17,10 +17,13 @@ from tests.conftest import DATABASE_URL
 pytestmark = pytest.mark.postgres
 
 
-async def kill_backends(stop: asyncio.Event, rounds: int = 25) -> int:
+async def kill_backends(stop: asyncio.Event, ready: asyncio.Event, rounds: int = 25) -> int:
     """Terminate the test database's other busy connections, ``rounds`` times, 10 ms apart
-    (a bounded storm: after it, retries must converge)."""
+    (a bounded storm: after it, retries must converge). ``ready`` is set once the killer is
+    connected: the rush waits for it (on a loaded machine the connection once took longer
+    than the whole rush, and nothing was killed)."""
     killer = await asyncpg.connect(DATABASE_URL)
+    ready.set()
     killed = 0
     try:
         for _ in range(rounds):
@@ -49,8 +52,9 @@ async def test_killed_connections_and_retries_never_double_book_nor_orphan_a_hol
             await asyncio.sleep(0.01)
         raise AssertionError("no definite answer after 100 tries")
 
-    stop = asyncio.Event()
-    killer = asyncio.create_task(kill_backends(stop))
+    stop, ready = asyncio.Event(), asyncio.Event()
+    killer = asyncio.create_task(kill_backends(stop, ready))
+    await asyncio.wait_for(ready.wait(), 30)
     try:
         answers = await asyncio.gather(*[employer(i, h) for i, h in enumerate(headers)])
     finally:
