@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
@@ -165,6 +168,9 @@ async def close_readers(engine: Engine) -> None:
 # --- PostgreSQL: listening for notifications ------------------------------------------------
 
 
+_UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
 class Listening:
     """A connection of its own, outside the pool, that listens on one notification channel of
     PostgreSQL and comes back when it is lost.
@@ -196,19 +202,20 @@ class Listening:
             self._retry()
 
     async def _listen(self) -> bool:
-        import asyncpg
-
+        connection = None
         try:
             connection = await asyncpg.connect(self.dsn, timeout=5)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-            return False
-        try:
             await connection.add_listener(self.channel, self._notice)
             heard = await self._probe()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+        except _UNREACHABLE:
             heard = False
-        if not heard:
-            connection.terminate()
+        except BaseException:  # cancelled (close() while trying again): leave no connection behind
+            if connection is not None:
+                connection.terminate()
+            raise
+        if not heard or self._closed:
+            if connection is not None:
+                connection.terminate()
             return False
         connection.add_termination_listener(self._lost)
         self._connection = connection
@@ -222,11 +229,6 @@ class Listening:
 
     async def _probe(self) -> bool:
         """Whether a notification sent by another connection reaches this one."""
-        import asyncio
-        import secrets
-
-        import asyncpg
-
         self._probe_payload = f"probe:{secrets.token_hex(8)}"
         self._probe_heard = asyncio.get_running_loop().create_future()
         sender = await asyncpg.connect(self.dsn, timeout=5)
@@ -246,7 +248,7 @@ class Listening:
     _probe_heard: Any = None
 
     def _notice(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
-        if payload == self._probe_payload:
+        if self._probe_heard is not None and payload == self._probe_payload:
             if not self._probe_heard.done():
                 self._probe_heard.set_result(True)
             return
@@ -259,8 +261,6 @@ class Listening:
             self._retry()
 
     def _retry(self) -> None:
-        import asyncio
-
         async def again() -> None:
             for attempt in itertools.count():
                 await asyncio.sleep(self.RETRY_SECONDS[min(attempt, len(self.RETRY_SECONDS) - 1)])
@@ -278,9 +278,7 @@ class Listening:
         if self._connection is not None:
             connection, self._connection = self._connection, None
             connection.remove_termination_listener(self._lost)
-            import asyncpg
-
             try:
                 await connection.close(timeout=5)
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except _UNREACHABLE:
                 connection.terminate()

@@ -177,3 +177,17 @@ async def test_a_process_that_notifications_do_not_reach_keeps_nothing(monkeypat
         assert read.calls == [7, 7]
     finally:
         await listening.close()
+
+
+async def test_a_listener_that_cannot_connect_keeps_trying_until_closed():
+    from fairs.db.engine import Listening
+
+    states: list[bool] = []
+    listening = Listening("postgresql://postgres@127.0.0.1:1/nowhere", "fairs_actor", lambda _: None, states.append)
+    await listening.start()  # refused at once: it does not raise, it tries again later
+    assert not listening.listening and states == []
+    retrying = listening._retrying
+    assert retrying is not None and not retrying.done()
+    await listening.close()
+    await asyncio.sleep(0)
+    assert retrying.cancelled() and states == []
