@@ -469,3 +469,84 @@ END $$""",
 an actor: everyone, ``*``) notifies channel ``fairs_actor`` when it commits, whatever path
 made it; API processes drop the actors they keep (fairs/services/known_actors.py).
 PostgreSQL sends one notification per distinct payload per transaction."""
+
+
+_INTERVIEW_PARENTS = (("event", "restrict"), ("organization", "restrict"), ("position", "restrict"),
+                      ("attendee", "restrict"), ("booth_reservation", "set null"), ("match_run", "set null"))
+"""The interviews' references that a matching run writes for every row (the parent table has
+the column's name), and what deleting a parent does to its interviews."""
+
+
+def _foreign_key(column: str) -> str:
+    return f"interview_slot_{column}_fkey"
+
+
+def _interview_references_check() -> str:
+    """The interviews' foreign keys checked once per statement: for each reference the
+    statement wrote (an insert: every row's; an update: the rows whose reference changed),
+    the parents are locked ``FOR KEY SHARE`` (as each row's check locks its parent: nobody can
+    delete it before this transaction ends) and a missing one refuses the statement."""
+    blocks = []
+    for column, _ in _INTERVIEW_PARENTS:
+        blocks.append(f"""
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(DISTINCT n."{column}") INTO wanted FROM new_rows AS n WHERE n."{column}" IS NOT NULL;
+    ELSE
+        SELECT array_agg(DISTINCT n."{column}") INTO wanted FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
+        WHERE n."{column}" IS NOT NULL AND n."{column}" IS DISTINCT FROM o."{column}";
+    END IF;
+    IF wanted IS NOT NULL AND (SELECT count(*) FROM (
+            SELECT 1 FROM "{column}" AS p WHERE p.id = ANY(wanted) FOR KEY SHARE) AS locked)
+            < cardinality(wanted) THEN
+        RAISE EXCEPTION 'insert or update on table "interview_slot" violates foreign key constraint "%"',
+                '{_foreign_key(column)}' USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{_foreign_key(column)}',
+                  TABLE = 'interview_slot', DETAIL = 'an interview refers to a missing row of {column}';
+    END IF;""")
+    return ("CREATE OR REPLACE FUNCTION interview_slot_references() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "DECLARE\n    wanted bigint[];\nBEGIN" + "".join(blocks) + "\n    RETURN NULL;\nEND\n$$")
+
+
+def _interview_parent_gone(column: str, action: str) -> tuple[str, ...]:
+    """Deleting parents (a statement's rows at once): refused while an interview refers to one
+    (``restrict``), or the interviews' reference emptied (``set null``)."""
+    name = f"interview_slot_{column}_gone"
+    if action == "restrict":
+        body = f"""
+    IF EXISTS (SELECT 1 FROM interview_slot AS i WHERE i."{column}" IN (SELECT id FROM gone)) THEN
+        RAISE EXCEPTION 'update or delete on table "{column}" violates foreign key constraint "%" on table '
+                '"interview_slot"', '{_foreign_key(column)}'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{_foreign_key(column)}',
+                  TABLE = 'interview_slot', DETAIL = 'interviews still refer to it';
+    END IF;"""
+    else:
+        body = f"""
+    UPDATE interview_slot SET "{column}" = NULL WHERE "{column}" IN (SELECT id FROM gone);"""
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN{body}\n"
+        "    RETURN NULL;\nEND\n$$",
+        f'CREATE TRIGGER {name} AFTER DELETE ON "{column}" REFERENCING OLD TABLE AS gone '
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+    )
+
+
+INTERVIEW_REFERENCES_IN_BULK = RuleSet(postgres_extra=(
+    *(f'ALTER TABLE interview_slot DROP CONSTRAINT IF EXISTS "{_foreign_key(column)}"'
+      for column, _ in _INTERVIEW_PARENTS),
+    _interview_references_check(),
+    "CREATE TRIGGER interview_slot_references_insert AFTER INSERT ON interview_slot "
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION interview_slot_references()",
+    "CREATE TRIGGER interview_slot_references_update AFTER UPDATE ON interview_slot "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+    "EXECUTE FUNCTION interview_slot_references()",
+    *(statement for column, action in _INTERVIEW_PARENTS for statement in _interview_parent_gone(column, action)),
+))
+"""PostgreSQL: the six foreign keys a matching run writes for every interview (event,
+organization, position, attendee, booth reservation, match run) checked once per statement
+instead of row by row. The rules are the same: an interview never refers to a missing row,
+the parent cannot be deleted under a writer (``FOR KEY SHARE``, as PostgreSQL's own check
+locks it), deleting an event, organization, position or attendee that has interviews is
+refused (``RESTRICT``) and deleting a booth reservation or a match run empties the reference
+(``SET NULL``); refusals keep SQLSTATE 23503 and the constraint's name. Row by row, they cost
+5.1 s of the 235,374 interviews' 5.3 s insert; checked per statement, about 0.6 s. Parents'
+ids never change (serial keys the app never updates), so the keys' ``ON UPDATE CASCADE`` had
+nothing to do and is not kept. SQLite keeps its foreign keys."""

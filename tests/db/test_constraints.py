@@ -239,3 +239,117 @@ async def test_an_update_that_moves_nothing_does_not_wait_for_a_writer_of_the_sa
         await writer.close()
     row = await InterviewSlot.select(InterviewSlot.starts_at).where(InterviewSlot.id == kept.id).first()
     assert row["starts_at"] == T0 + timedelta(minutes=30)
+
+
+# --- the interviews' references (PostgreSQL: checked per statement, INTERVIEW_REFERENCES_IN_BULK)
+
+
+def _refused_reference(error: BaseException, column: str) -> None:
+    from tests.conftest import ENGINE
+
+    if ENGINE == "postgres":
+        import asyncpg
+
+        assert isinstance(error, asyncpg.ForeignKeyViolationError), error
+        assert constraint_name(error) == f"interview_slot_{column}_fkey"
+    else:
+        assert "FOREIGN KEY constraint failed" in str(error)
+
+
+@pytest.mark.parametrize("column", ["event", "organization", "position", "attendee", "booth_reservation",
+                                    "match_run"])
+async def test_an_interview_refers_only_to_rows_that_exist(column):
+    w = await world()
+    row = interview(w, T0)
+    setattr(row, column, 987_654)
+    with pytest.raises(Exception) as error:
+        await row.save()
+    _refused_reference(error.value, column)
+    assert await InterviewSlot.count() == 0
+    kept = interview(w, T0)
+    await kept.save()
+    with pytest.raises(Exception) as error:  # moving a reference is checked too
+        await InterviewSlot.update({getattr(InterviewSlot, column): 987_654}).where(InterviewSlot.id == kept.id)
+    _refused_reference(error.value, column)
+
+
+@pytest.mark.parametrize(("table", "column"), [(Attendee, "attendee"), (Position, "position"),
+                                               (Organization, "organization"), (Event, "event")])
+async def test_what_an_interview_refers_to_cannot_be_deleted(table, column):
+    w = await world()
+    await interview(w, T0).save()
+    with pytest.raises(Exception) as error:
+        await table.delete().where(table.id == w[column if column != "organization" else "org"])
+    _refused_reference(error.value, column)
+    if column == "position":  # the other organization's position has no interview: it may go
+        await Position.delete().where(Position.id == w["position2"])
+        assert not await Position.exists().where(Position.id == w["position2"])
+
+
+async def test_deleting_a_match_run_or_booth_reservation_empties_its_interviews_references():
+    from fairs.db.tables import BoothReservation, MatchRun
+
+    w = await world()
+    run = MatchRun(event=w["event"], created_at=T0)
+    await run.save()
+    booth = Booth(venue=w["venue"], code="A01", zone="z", features=[])
+    await booth.save()
+    reservation = BoothReservation(booth=booth.id, event=w["event"], organization=w["org"], status="confirmed",
+                                   interviewers=1, source="hold", created_at=T0)
+    await reservation.save()
+    kept = interview(w, T0, match_run=run.id, booth_reservation=reservation.id)
+    await kept.save()
+    await MatchRun.delete().where(MatchRun.id == run.id)
+    await BoothReservation.delete().where(BoothReservation.id == reservation.id)
+    row = await InterviewSlot.select(InterviewSlot.match_run, InterviewSlot.booth_reservation).where(
+        InterviewSlot.id == kept.id).first()
+    assert row == {"match_run": None, "booth_reservation": None}
+
+
+@pytest.mark.parametrize("parent", ["attendee", "position"])
+@pytest.mark.parametrize("first", ["interview", "deletion"])
+async def test_an_interview_and_the_deletion_of_what_it_refers_to_cannot_both_commit(first, parent):
+    """Two transactions: one writes an interview, the other deletes its attendee or position.
+    Whichever comes second waits for the first and is then refused. (The position is locked
+    by the reference check alone; the attendee by the overlap check too.)"""
+    from tests.conftest import DATABASE_URL, ENGINE
+
+    if ENGINE != "postgres":
+        pytest.skip("SQLite: one writer at a time")
+    import asyncpg
+
+    w = await world()
+    writes = {
+        "interview": lambda c: c.execute(_INSERT, w["event"], w["org"], w["position"], w["attendee"], T0,
+                                         T0 + timedelta(minutes=20)),
+        "deletion": lambda c: c.execute(f'DELETE FROM "{parent}" WHERE id = $1', w[parent]),
+    }
+    second_kind = "deletion" if first == "interview" else "interview"
+    one, two = await asyncpg.connect(DATABASE_URL), await asyncpg.connect(DATABASE_URL)
+    try:
+        opened = one.transaction()
+        await opened.start()
+        await writes[first](one)
+
+        async def then() -> None:
+            async with two.transaction():
+                await writes[second_kind](two)
+
+        waiting = asyncio.create_task(then())
+        for _ in range(250):
+            if await one.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted"):
+                break
+            assert not waiting.done(), "the second did not wait for the first"
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the second never waited for the first")
+        await opened.commit()
+        with pytest.raises(asyncpg.ForeignKeyViolationError) as error:
+            await asyncio.wait_for(waiting, 10)
+        assert constraint_name(error.value) == f"interview_slot_{parent}_fkey"
+    finally:
+        await one.close()
+        await two.close()
+    assert await InterviewSlot.count() == (1 if first == "interview" else 0)
+    table = Attendee if parent == "attendee" else Position
+    assert await table.exists().where(table.id == w[parent]) == (first == "interview")
