@@ -244,14 +244,14 @@ async def test_an_update_that_moves_nothing_does_not_wait_for_a_writer_of_the_sa
 # --- the interviews' references (PostgreSQL: checked per statement, INTERVIEW_REFERENCES_IN_BULK)
 
 
-def _refused_reference(error: BaseException, column: str) -> None:
+def _refused_reference(error: BaseException, column: str, table: str = "interview_slot") -> None:
     from tests.conftest import ENGINE
 
     if ENGINE == "postgres":
         import asyncpg
 
         assert isinstance(error, asyncpg.ForeignKeyViolationError), error
-        assert constraint_name(error) == f"interview_slot_{column}_fkey"
+        assert constraint_name(error) == f"{table}_{column}_fkey"
     else:
         assert "FOREIGN KEY constraint failed" in str(error)
 
@@ -353,3 +353,31 @@ async def test_an_interview_and_the_deletion_of_what_it_refers_to_cannot_both_co
     assert await InterviewSlot.count() == (1 if first == "interview" else 0)
     table = Attendee if parent == "attendee" else Position
     assert await table.exists().where(table.id == w[parent]) == (first == "interview")
+
+
+async def test_a_calendar_item_refers_only_to_an_event_and_interview_that_exist_and_keeps_them():
+    from fairs.db.tables import CalendarItem
+
+    w = await world()
+    kept = interview(w, T0)
+    await kept.save()
+    for column in ("event", "interview_slot"):
+        item = CalendarItem(uid=f"missing-{column}", kind="interview", event=w["event"], interview_slot=kept.id,
+                            updated_at=T0)
+        setattr(item, column, 987_654)
+        with pytest.raises(Exception) as error:
+            await item.save()
+        _refused_reference(error.value, column, "calendar_item")
+    item = CalendarItem(uid="kept", kind="interview", event=w["event"], interview_slot=kept.id, updated_at=T0)
+    await item.save()
+    with pytest.raises(Exception) as error:
+        await InterviewSlot.delete().where(InterviewSlot.id == kept.id)
+    _refused_reference(error.value, "interview_slot", "calendar_item")
+    other = await second_event(w)  # an event with a calendar item and no interview
+    await CalendarItem(uid="fair", kind="fair_event", event=other, updated_at=T0).save()
+    with pytest.raises(Exception) as error:
+        await Event.delete().where(Event.id == other)
+    _refused_reference(error.value, "event", "calendar_item")
+    await CalendarItem.delete().where(CalendarItem.uid == "fair")
+    await Event.delete().where(Event.id == other)
+    assert await CalendarItem.count() == 1
