@@ -34,13 +34,18 @@ CAN_SHARE_PORT = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEP
 ``SO_REUSEPORT`` gives them all to one socket, so there the workers keep uvicorn's one queue."""
 
 
-def _port_socket(family: int, address: Any) -> socket.socket:
-    listening = socket.socket(family, socket.SOCK_STREAM)
-    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    listening.bind(address)
-    listening.set_inheritable(True)
-    return listening
+def _bound_sharing(kind: type[socket.socket], family: int, address: Any) -> socket.socket:
+    """A ``kind`` of TCP socket bound to ``address`` with ``SO_REUSEPORT``, inheritable."""
+    bound = kind(family, socket.SOCK_STREAM)
+    try:
+        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        bound.bind(address)
+    except OSError:
+        bound.close()
+        raise
+    bound.set_inheritable(True)
+    return bound
 
 
 class PortPerWorker(socket.socket):
@@ -56,20 +61,12 @@ class PortPerWorker(socket.socket):
     The parent only binds (it never listens), which keeps the address from anyone else."""
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return _port_socket, (self.family, self.getsockname())
+        return _bound_sharing, (socket.socket, self.family, self.getsockname())
 
 
 def port_per_worker(host: str, port: int) -> PortPerWorker:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    bound = PortPerWorker(family, socket.SOCK_STREAM)
-    try:
-        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        bound.bind((host, port))
-    except OSError:
-        bound.close()
-        raise
-    return bound
+    return _bound_sharing(PortPerWorker, family, (host, port))  # type: ignore[return-value]
 
 
 YOUNG_COLLECTION_EVERY = 20_000

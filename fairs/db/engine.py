@@ -194,6 +194,8 @@ class Listening:
         self._connection: Any = None
         self._retrying: Any = None
         self._closed = False
+        self._probe_payload = ""
+        self._probe_heard: Any = None
         self.listening = False
 
     async def start(self) -> None:
@@ -243,9 +245,6 @@ class Listening:
                         "nothing that relies on them is kept", self.channel)
             return False
         return True
-
-    _probe_payload = ""
-    _probe_heard: Any = None
 
     def _notice(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         if self._probe_heard is not None and payload == self._probe_payload:

@@ -22,7 +22,7 @@ from fairs.services.booth_notices import notify_reservation
 from fairs.services.context import SYSTEM_CLOCK, Actor, Clock
 from fairs.services.employers import own_organization
 from fairs.services.participation import event_for_employer, holds_of
-from fairs.services.quick_holds import ALTERNATIVES, BUSY, booth_lock, booth_seen_by, free_booths, quick_hold
+from fairs.services.quick_holds import BUSY, booth_lock, booth_seen_by, free_booths, quick_hold
 
 _COLUMNS = (
     BoothReservation.id, BoothReservation.booth, BoothReservation.booth.code.as_alias("booth_code"),
@@ -59,7 +59,7 @@ async def hold_booth(actor: Actor, event_id: int, booth_id: int, interviewers: i
         if held is BUSY:
             raise Conflict("another employer is taking this booth at this moment; try again in a second, or "
                            "choose another", field="booth_id", code="booth_busy",
-                           extra={"alternatives": await _instead_of(booth_id, event_id, now, seen.zone),
+                           extra={"alternatives": await free_booths(event_id, now, seen.zone, booth_id),
                                   "retry_after_seconds": 1})
         if held is not None:
             return held
@@ -68,12 +68,6 @@ async def hold_booth(actor: Actor, event_id: int, booth_id: int, interviewers: i
         return await _careful_hold(actor, organization_id, event_id, booth_id, interviewers, expires, clock)
     raise Conflict("this booth is already held, reserved or blocked for the event", field="booth_id",
                    code="booth_taken", extra={"alternatives": seen.alternatives})
-
-
-async def _instead_of(booth_id: int, event_id: int, now: datetime, zone: str) -> list[dict[str, Any]]:
-    """The free booths to offer instead of one another hold is deciding (it is still free)."""
-    free = await free_booths(event_id, now, zone, ALTERNATIVES + 1)
-    return [booth for booth in free if booth["id"] != booth_id][:ALTERNATIVES]
 
 
 async def _careful_hold(actor: Actor, organization_id: int, event_id: int, booth_id: int, interviewers: int,
@@ -107,7 +101,8 @@ async def _careful_hold(actor: Actor, organization_id: int, event_id: int, booth
             await notify_reservation(int(row.id), "held", clock)
     if taken_zone is not None:
         raise Conflict("this booth is already held, reserved or blocked for the event", field="booth_id",
-                       code="booth_taken", extra={"alternatives": await free_booths(event_id, now, taken_zone)})
+                       code="booth_taken",
+                       extra={"alternatives": await free_booths(event_id, now, taken_zone, booth_id)})
     return await get_reservation(actor, int(row.id))
 
 

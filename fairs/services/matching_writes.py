@@ -1,10 +1,11 @@
 """What a matching run writes: its interviews, their calendar items and their invitations.
 
-At festival scale (235,000 interviews) PostgreSQL spends most of the run checking each new
-interview row (six foreign keys, the no-overlap exclusion constraint, five indexes: about
-11 s), so the records of the calendar items and the invitations are made in a thread while
-it does, and written after. Everything is inside the run's one transaction: a crash leaves
-all of it or none. The interviews' ids are drawn first, so nothing needs to be read back.
+At festival scale (235,000 interviews) PostgreSQL takes seconds to index and check the new
+interview rows (five indexes; the no-overlap rule and the references, once per statement:
+``constraints.OVERLAP_IN_BULK``, ``INTERVIEW_REFERENCES_IN_BULK``), so the records of the
+calendar items and the invitations are made in a thread while it does, and written after.
+Everything is inside the run's one transaction: a crash leaves all of it or none. The
+interviews' ids are drawn first, so nothing needs to be read back.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ ALTERNATIVES = 5
 def _free_booths(gate: str, zone: str) -> str:
     """The best free booths of the event's venue to offer instead of one of ``zone``: those of
     its zone first, then the others, in code order (arguments: event, event, now, event, how
-    many). ``gate``: a condition without which none is read."""
+    many), after those of ``gate``: a condition each one read meets."""
     return f"""
 SELECT b.id, b.code, b.zone FROM booth b
 WHERE {gate} AND b.venue = (SELECT venue FROM event WHERE id = {{}}) AND NOT {_TAKEN}
@@ -39,7 +39,8 @@ ORDER BY b.zone <> {zone}, b.zone, b.code
 LIMIT {{}}"""
 
 
-_FREE_BOOTHS = _free_booths("TRUE", "{}")  # arguments: event, event, now, event, zone, how many
+_FREE_BOOTHS = _free_booths("b.id <> {}", "{}")
+"""Arguments: the booth they are instead of, event, event, now, event, its zone, how many."""
 
 _FREE_WHEN_TAKEN = _free_booths("(SELECT taken FROM asked)", "(SELECT zone FROM asked)")
 
@@ -162,8 +163,11 @@ async def quick_hold(organization_id: int, event_id: int, booth_id: int, intervi
             "cancelled_at": None}
 
 
-async def free_booths(event_id: int, now: datetime, zone: str, limit: int = ALTERNATIVES) -> list[dict[str, Any]]:
-    """The best free booths to offer instead: those of ``zone`` first, then others, in code
-    order, in one query."""
-    rows: list[dict[str, Any]] = await Booth.raw(_FREE_BOOTHS, event_id, event_id, now, event_id, zone, limit)
+async def free_booths(event_id: int, now: datetime, zone: str, instead_of: int,
+                      limit: int = ALTERNATIVES) -> list[dict[str, Any]]:
+    """The best free booths to offer instead of booth ``instead_of`` (of ``zone``; it may be
+    free still, when another hold is deciding it): those of its zone first, then others, in
+    code order, in one query."""
+    rows: list[dict[str, Any]] = await Booth.raw(_FREE_BOOTHS, instead_of, event_id, event_id, now, event_id, zone,
+                                                 limit)
     return rows
