@@ -12,12 +12,13 @@ A nested call joins the outer transaction.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
 from piccolo.engine.sqlite import TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from fairs.db.engine import is_sqlite
@@ -159,9 +160,24 @@ async def new_ids(table: type[Table], count: int) -> list[int]:
         rows = await table.raw(f"SELECT coalesce(max(id), 0) AS last FROM {name}")
         last = int(rows[0]["last"])
         return list(range(last + 1, last + 1 + count))
-    rows = await table.raw(f"SELECT array_agg(nextval(pg_get_serial_sequence('{name}', 'id'))) AS ids "
+    # The sequence is named once, as a number: pg_get_serial_sequence() in the select list would
+    # look it up in the catalogue for every id (0.8 s of a matching run's 235,000, against 0.07 s).
+    found = await table.raw(f"SELECT pg_get_serial_sequence('{name}', 'id')::regclass::oid AS sequence")
+    rows = await table.raw(f"SELECT array_agg(nextval({int(found[0]['sequence'])}::regclass)) AS ids "
                            "FROM generate_series(1, {})", count)  # one row: a row per id costs more than the ids
     return [int(i) for i in rows[0]["ids"]]
+
+
+async def fetch_rows(table: type[Table], sql: str, *args: Any) -> Sequence[Mapping[str, Any]]:
+    """The rows of a hand-written query (``{}`` placeholders, as ``Table.raw``), read by column
+    name. On PostgreSQL inside the open transaction they are the driver's own records: Piccolo
+    copies every row into a dict, 0.4 s of a matching run's 100,000 registrations."""
+    db = engine()
+    transaction = db.current_transaction.get()
+    if transaction is None or is_sqlite(db):
+        return await table.raw(sql, *args)
+    query, values = QueryString(sql, *args).compile_string(engine_type="postgres")
+    return await transaction.connection.fetch(query, *values)  # type: ignore[no-any-return]
 
 
 async def copy_rows(table: type[Table], columns: Sequence[str], records: Sequence[Sequence[Any]]) -> None:

@@ -98,7 +98,7 @@ class _Figures(Collector):
 
 async def database_figures(now: datetime) -> list[GaugeMetricFamily]:
     """The outbox backlog and the last matching run, read now (two small queries: the unsent
-    rows through the ``outbox_unsent`` index, and the newest succeeded run by id)."""
+    rows through the ``outbox_unsent`` index, which holds only them, and the newest succeeded run by id)."""
     from fairs.db.tables import MatchRun, Outbox
     from fairs.services.outbox import MAX_ATTEMPTS
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import uuid
+import time
 from typing import Any
 
 from fairs.core import ics
@@ -16,15 +16,20 @@ UID_DOMAIN = "fairs"
 
 
 def new_uid() -> str:
-    """Opaque: says nothing about the person or the thing it stands for."""
-    return f"{uuid.uuid4().hex}@{UID_DOMAIN}"
+    """Opaque: says nothing about the person or the thing it stands for (see :func:`new_uids`)."""
+    return new_uids(1)[0]
 
 
 def new_uids(count: int) -> list[str]:
-    """``count`` UIDs like :func:`new_uid` (128 random bits each), drawn at once: a matching
-    run needs one for each of its 200,000 interviews."""
-    digits = os.urandom(16 * count).hex()
-    return [f"{digits[32 * n:32 * n + 32]}@{UID_DOMAIN}" for n in range(count)]
+    """``count`` UIDs drawn at once (a matching run needs one for each of its 200,000
+    interviews): 32 hex digits, the draw's millisecond (48 bits) and 48 random bits, then a
+    count within the draw (32 bits). They rise in the order drawn, so the unique index on
+    ``calendar_item.uid`` takes them at its end (random UIDs cost a matching run 0.75 s there
+    against about 0.3 s); two draws share a prefix only if they fall in the same millisecond
+    and draw the same 48 random bits. A UID is an identifier, not a secret: nothing is looked
+    up by a UID a caller sends."""
+    prefix = f"{time.time_ns() // 1_000_000 & 0xFFFF_FFFF_FFFF:012x}{os.urandom(6).hex()}"
+    return [f"{prefix}{n:08x}@{UID_DOMAIN}" for n in range(count)]
 
 
 async def add_item(kind: str, clock: Clock, *, event_id: int | None = None,

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from fairs.core import matching, states
 from fairs.core.slots import TimeSlot, interview_slots, overlaps
 from fairs.db.tables import InterviewSlot, MatchOverride, Registration
+from fairs.db.transactions import fetch_rows
 
 _ACTIVE_REGISTRATION = "('registered', 'checked_in')"
 _ACTIVE_INTERVIEW = "('proposed', 'accepted')"
@@ -145,7 +146,7 @@ async def load_problem(event: dict[str, Any]) -> Loaded:
     blocks, block_index = core_blocks(list(stored_blocks or []), len(grid))
     year = event["starts_at"].astimezone(zone).year
 
-    registrations = await Registration.raw(_REGISTRATIONS, event_id)
+    registrations = await fetch_rows(Registration, _REGISTRATIONS, event_id)
     candidates = [_candidate(r, year, block_index) for r in registrations]
     contacts = {r["attendee"]: Contact(r["phone"] or "", r["email"] or "", r["language"] or "zh")
                 for r in registrations}

@@ -59,3 +59,5 @@ def test_calendar_uids_drawn_in_bulk_are_opaque_distinct_and_shaped_like_single_
     pattern = re.compile(r"[0-9a-f]{32}@fairs")
     assert all(pattern.fullmatch(uid) for uid in uids) and pattern.fullmatch(new_uid())
     assert new_uids(0) == []
+    assert uids == sorted(uids)  # the unique index takes them at its end
+    assert len({new_uid() for _ in range(2000)}) == 2000  # draws in the same millisecond differ too
