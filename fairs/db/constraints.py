@@ -475,15 +475,30 @@ def _foreign_key(table: str, column: str) -> str:
     return f"{table}_{column}_fkey"
 
 
-def _references_check(table: str, columns: tuple[str, ...]) -> str:
-    """``table``'s foreign keys ``columns`` (each refers to the table of its name) checked once
-    per statement: for each reference the statement wrote (an insert: every row's; an update:
-    the rows whose reference changed), the parents are locked ``FOR KEY SHARE`` (as each row's
-    check locks its parent: nobody can delete it before this transaction ends) and a missing
-    one refuses the statement."""
+@dataclass(frozen=True)
+class Reference:
+    """A foreign key checked per statement: ``column`` refers to ``parent`` (the table named
+    as the column unless given), and deleting a parent is refused while a row refers to it
+    (``restrict``) or empties the rows' reference (``set null``)."""
+
+    column: str
+    on_delete: str
+    parent: str = ""
+
+    @property
+    def table(self) -> str:
+        return self.parent or self.column
+
+
+def _references_check(table: str, references: tuple[Reference, ...]) -> str:
+    """``table``'s foreign keys checked once per statement: for each reference the statement
+    wrote (an insert: every row's; an update: the rows whose reference changed), the parents
+    are locked ``FOR KEY SHARE`` (as each row's check locks its parent: nobody can delete it
+    before this transaction ends) and a missing one refuses the statement. An empty reference
+    refers to nothing and is not looked at."""
     blocks = []
-    for column in columns:
-        key = _foreign_key(table, column)
+    for reference in references:
+        column, key = reference.column, _foreign_key(table, reference.column)
         blocks.append(f"""
     IF TG_OP = 'INSERT' THEN
         SELECT array_agg(DISTINCT n."{column}") INTO wanted FROM new_rows AS n WHERE n."{column}" IS NOT NULL;
@@ -492,14 +507,14 @@ def _references_check(table: str, columns: tuple[str, ...]) -> str:
         WHERE n."{column}" IS NOT NULL AND n."{column}" IS DISTINCT FROM o."{column}";
     END IF;
     IF wanted IS NOT NULL AND (SELECT count(*) FROM (
-            SELECT 1 FROM "{column}" AS p WHERE p.id = ANY(wanted) FOR KEY SHARE) AS locked)
+            SELECT 1 FROM "{reference.table}" AS p WHERE p.id = ANY(wanted) FOR KEY SHARE) AS locked)
             < cardinality(wanted) THEN
         RAISE EXCEPTION 'insert or update on table "{table}" violates foreign key constraint "%"', '{key}'
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{key}', TABLE = '{table}',
-                  DETAIL = 'a row refers to a missing row of {column}';
+                  DETAIL = 'a row refers to a missing row of {reference.table}';
     END IF;""")
-    new = ", ".join(f'n."{column}"' for column in columns)
-    old = ", ".join(f'o."{column}"' for column in columns)
+    new = ", ".join(f'n."{r.column}"' for r in references)
+    old = ", ".join(f'o."{r.column}"' for r in references)
     # An update that changes no reference (an interview's status or outcome, an item's
     # sequence: most of them) is done after one look, as PostgreSQL's own keys skip an
     # unchanged key. (A column list, UPDATE OF, cannot go with transition tables.)
@@ -514,14 +529,15 @@ def _references_check(table: str, columns: tuple[str, ...]) -> str:
             "DECLARE\n    wanted bigint[];\nBEGIN" + unchanged + "".join(blocks) + "\n    RETURN NULL;\nEND\n$$")
 
 
-def _parent_gone(table: str, column: str, action: str) -> tuple[str, ...]:
+def _parent_gone(table: str, reference: Reference) -> tuple[str, ...]:
     """Deleting parents of ``table`` (a statement's rows at once): refused while a row refers
     to one (``restrict``), or the rows' reference emptied (``set null``)."""
+    column, parent = reference.column, reference.table
     name, key = f"{table}_{column}_gone", _foreign_key(table, column)
-    if action == "restrict":
+    if reference.on_delete == "restrict":
         body = f"""
     IF EXISTS (SELECT 1 FROM "{table}" AS r WHERE r."{column}" IN (SELECT id FROM gone)) THEN
-        RAISE EXCEPTION 'update or delete on table "{column}" violates foreign key constraint "%" on table '
+        RAISE EXCEPTION 'update or delete on table "{parent}" violates foreign key constraint "%" on table '
                 '"{table}"', '{key}'
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{key}', TABLE = '{table}',
                   DETAIL = 'rows still refer to it';
@@ -532,49 +548,61 @@ def _parent_gone(table: str, column: str, action: str) -> tuple[str, ...]:
     return (
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN{body}\n"
         "    RETURN NULL;\nEND\n$$",
-        f'CREATE TRIGGER {name} AFTER DELETE ON "{column}" REFERENCING OLD TABLE AS gone '
+        f'DROP TRIGGER IF EXISTS {name} ON "{parent}"',
+        f'CREATE TRIGGER {name} AFTER DELETE ON "{parent}" REFERENCING OLD TABLE AS gone '
         f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
     )
 
 
-def references_in_bulk(table: str, references: tuple[tuple[str, str], ...]) -> RuleSet:
-    """PostgreSQL: ``table``'s foreign keys ``references`` ((column, on delete), the parent
-    table named as the column) checked once per statement instead of row by row (see
-    :data:`INTERVIEW_REFERENCES_IN_BULK`)."""
-    columns = tuple(column for column, _ in references)
+def references_in_bulk(table: str, references: tuple[Reference, ...]) -> RuleSet:
+    """PostgreSQL: ``table``'s foreign keys ``references`` checked once per statement instead
+    of row by row (see :data:`INTERVIEW_REFERENCES_IN_BULK`). Applying it again (with more
+    references) replaces what an earlier application made."""
     return RuleSet(postgres_extra=(
-        *(f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{_foreign_key(table, column)}"' for column in columns),
-        _references_check(table, columns),
+        *(f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{_foreign_key(table, r.column)}"' for r in references),
+        _references_check(table, references),
+        f'DROP TRIGGER IF EXISTS {table}_references_insert ON "{table}"',
         f"CREATE TRIGGER {table}_references_insert AFTER INSERT ON \"{table}\" "
         f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {table}_references()",
+        f'DROP TRIGGER IF EXISTS {table}_references_update ON "{table}"',
         f"CREATE TRIGGER {table}_references_update AFTER UPDATE ON \"{table}\" "
         "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
         f"EXECUTE FUNCTION {table}_references()",
-        *(statement for column, action in references for statement in _parent_gone(table, column, action)),
+        *(statement for reference in references for statement in _parent_gone(table, reference)),
     ))
 
 
 INTERVIEW_REFERENCES_IN_BULK = references_in_bulk("interview_slot", (
-    ("event", "restrict"), ("organization", "restrict"), ("position", "restrict"), ("attendee", "restrict"),
-    ("booth_reservation", "set null"), ("match_run", "set null")))
-"""PostgreSQL: the six foreign keys a matching run writes for every interview (event,
-organization, position, attendee, booth reservation, match run) checked once per statement
-instead of row by row. The rules are the same: an interview never refers to a missing row,
-the parent cannot be deleted under a writer (``FOR KEY SHARE``, as PostgreSQL's own check
-locks it), deleting an event, organization, position or attendee that has interviews is
-refused (``RESTRICT``) and deleting a booth reservation or a match run empties the reference
-(``SET NULL``); refusals keep SQLSTATE 23503 and the constraint's name. Row by row, they cost
-5.1 s of the 235,374 interviews' 5.3 s insert; checked per statement, about 0.6 s. Parents'
-ids never change (serial keys the app never updates), so the keys' ``ON UPDATE CASCADE`` had
-nothing to do and is not kept. SQLite keeps its foreign keys."""
+    Reference("event", "restrict"), Reference("organization", "restrict"), Reference("position", "restrict"),
+    Reference("attendee", "restrict"), Reference("booth_reservation", "set null"),
+    Reference("match_run", "set null"), Reference("hired_position", "restrict", "position"),
+    Reference("outcome_by", "set null", "account")))
+"""PostgreSQL: the foreign keys of an interview checked once per statement instead of row by
+row. The rules are the same: an interview never refers to a missing row, the parent cannot be
+deleted under a writer (``FOR KEY SHARE``, as PostgreSQL's own check locks it), deleting an
+event, organization, position or attendee that has interviews, or the position someone was
+hired for, is refused (``RESTRICT``), and deleting a booth reservation, a match run or the
+account that recorded an outcome empties the reference (``SET NULL``); refusals keep SQLSTATE
+23503 and the constraint's name. A matching run writes six of them for each of its 235,374
+interviews: row by row they cost 5.1 s of the 5.3 s insert, per statement about 0.6 s. The
+other two are empty in a new interview, but PostgreSQL still queued and ran a check of each
+empty key for every row (about 0.1 s each per 235,000 rows). Parents' ids never change
+(serial keys the app never updates), so the keys' ``ON UPDATE CASCADE`` had nothing to do and
+is not kept. SQLite keeps its foreign keys."""
 
 
-CALENDAR_REFERENCES_IN_BULK = references_in_bulk("calendar_item", (("event", "restrict"),
-                                                                   ("interview_slot", "restrict")))
-"""PostgreSQL: the calendar items' two references a matching run writes for every item (the
-event, the interview) checked once per statement, as the interviews' (1.7 s of the run's
-235,374 items row by row). Their other references (a booth reservation, a training
-enrollment, a tour ride) stay ordinary foreign keys: a run leaves them empty."""
+CALENDAR_REFERENCES_IN_BULK = references_in_bulk("calendar_item", (
+    Reference("event", "restrict"), Reference("interview_slot", "restrict"),
+    Reference("booth_reservation", "restrict"), Reference("training_enrollment", "restrict"),
+    Reference("tour_ride", "restrict")))
+"""PostgreSQL: a calendar item's references checked once per statement, as the interviews'
+(the event and the interview cost a matching run's 235,374 items 1.7 s row by row; the
+booth reservation, training enrollment and tour ride, empty in an interview's item, about
+0.3 s)."""
+
+OUTBOX_REFERENCES_IN_BULK = references_in_bulk("outbox", (Reference("calendar_item", "set null"),))
+"""PostgreSQL: an outbox message's calendar item checked once per statement (a matching run's
+235,374 text invitations have none, which row by row still cost a check each)."""
 
 
 _LEANER_INDEXES = (

@@ -257,7 +257,7 @@ def _refused_reference(error: BaseException, column: str, table: str = "intervie
 
 
 @pytest.mark.parametrize("column", ["event", "organization", "position", "attendee", "booth_reservation",
-                                    "match_run"])
+                                    "match_run", "hired_position", "outcome_by"])
 async def test_an_interview_refers_only_to_rows_that_exist(column):
     w = await world()
     row = interview(w, T0)
@@ -304,6 +304,24 @@ async def test_deleting_a_match_run_or_booth_reservation_empties_its_interviews_
     row = await InterviewSlot.select(InterviewSlot.match_run, InterviewSlot.booth_reservation).where(
         InterviewSlot.id == kept.id).first()
     assert row == {"match_run": None, "booth_reservation": None}
+
+
+async def test_the_position_someone_was_hired_for_stays_and_the_recorder_of_an_outcome_may_go():
+    from fairs.db.tables import Account
+
+    w = await world()
+    recorder = Account(login="clerk", password_hash="-", role="employer", organization=w["org2"], departments=[],
+                       created_at=T0)
+    await recorder.save()
+    hired = interview(w, T0, hired_position=w["position2"], outcome_by=recorder.id)
+    await hired.save()
+    with pytest.raises(Exception) as error:
+        await Position.delete().where(Position.id == w["position2"])
+    _refused_reference(error.value, "hired_position")
+    await Account.delete().where(Account.id == recorder.id)
+    row = await InterviewSlot.select(InterviewSlot.hired_position, InterviewSlot.outcome_by).where(
+        InterviewSlot.id == hired.id).first()
+    assert row == {"hired_position": w["position2"], "outcome_by": None}
 
 
 @pytest.mark.parametrize("parent", ["attendee", "position"])
@@ -355,13 +373,13 @@ async def test_an_interview_and_the_deletion_of_what_it_refers_to_cannot_both_co
     assert await table.exists().where(table.id == w[parent]) == (first == "interview")
 
 
-async def test_a_calendar_item_refers_only_to_an_event_and_interview_that_exist_and_keeps_them():
+async def test_a_calendar_item_refers_only_to_rows_that_exist_and_keeps_its_event_and_interview():
     from fairs.db.tables import CalendarItem
 
     w = await world()
     kept = interview(w, T0)
     await kept.save()
-    for column in ("event", "interview_slot"):
+    for column in ("event", "interview_slot", "booth_reservation", "training_enrollment", "tour_ride"):
         item = CalendarItem(uid=f"missing-{column}", kind="interview", event=w["event"], interview_slot=kept.id,
                             updated_at=T0)
         setattr(item, column, 987_654)
@@ -381,3 +399,39 @@ async def test_a_calendar_item_refers_only_to_an_event_and_interview_that_exist_
     await CalendarItem.delete().where(CalendarItem.uid == "fair")
     await Event.delete().where(Event.id == other)
     assert await CalendarItem.count() == 1
+
+
+async def test_a_booth_reservation_with_a_calendar_item_cannot_be_deleted():
+    from fairs.db.tables import BoothReservation, CalendarItem
+
+    w = await world()
+    booth = Booth(venue=w["venue"], code="A01", zone="z", features=[])
+    await booth.save()
+    reservation = BoothReservation(booth=booth.id, event=w["event"], organization=w["org"], status="confirmed",
+                                   interviewers=1, source="hold", created_at=T0)
+    await reservation.save()
+    await CalendarItem(uid="booth", kind="booth_reservation", event=w["event"], booth_reservation=reservation.id,
+                       updated_at=T0).save()
+    with pytest.raises(Exception) as error:
+        await BoothReservation.delete().where(BoothReservation.id == reservation.id)
+    _refused_reference(error.value, "booth_reservation", "calendar_item")
+    assert await BoothReservation.exists().where(BoothReservation.id == reservation.id)
+
+
+async def test_an_invitation_refers_only_to_a_calendar_item_that_exists_and_loses_it_when_it_goes():
+    from fairs.db.tables import CalendarItem, Outbox
+
+    w = await world()
+    item = CalendarItem(uid="one", kind="fair_event", event=w["event"], updated_at=T0)
+    await item.save()
+    with pytest.raises(Exception) as error:
+        await Outbox(idempotency_key="missing", channel="email", calendar_item=987_654).save()
+    _refused_reference(error.value, "calendar_item", "outbox")
+    message = Outbox(idempotency_key="kept", channel="email", calendar_item=item.id)
+    await message.save()
+    with pytest.raises(Exception) as error:  # moving the reference is checked too
+        await Outbox.update({Outbox.calendar_item: 987_654}).where(Outbox.id == message.id)
+    _refused_reference(error.value, "calendar_item", "outbox")
+    await CalendarItem.delete().where(CalendarItem.id == item.id)
+    assert await Outbox.select(Outbox.calendar_item).where(Outbox.id == message.id).first() == {
+        "calendar_item": None}
