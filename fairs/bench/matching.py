@@ -218,6 +218,7 @@ def solver_figures(problem: matching.MatchingInput) -> dict[str, Any]:
         "fit_upper_bound": metrics.fit_upper_bound, "slots_lost": metrics.slots_lost,
         "proven_optimal": result.proven_optimal,
         "seconds_pairs": round(phases.get("pairs", 0.0), 3), "seconds_flow": round(phases.get("flow", 0.0), 3),
+        "seconds_min_cost_flow": round(phases.get("min_cost_flow", 0.0), 3),
         "seconds_slots": round(phases.get("slots", 0.0), 3),
         "seconds_solve": round(phases.get("flow", 0.0) + phases.get("slots", 0.0), 3),
         "seconds_total": round(total, 3),

@@ -93,3 +93,22 @@ async def test_the_command_line_draws_the_bar_until_the_run_ends(client, queue, 
     assert finished["status"] == "succeeded"
     frames = out.getvalue().split("\r")
     assert frames[1].endswith("0% queued") and frames[-1] == progress_bar("done", 100) + "\n"
+
+
+async def test_a_run_works_with_the_cyclic_collector_stopped_and_starts_it_again(client, clock, monkeypatch):
+    import gc
+
+    from fairs.core import matching
+    from fairs.services import matching as matching_service
+
+    ready = await f.fair_ready_for_matching(client)
+    started = (await client.post(f"/events/{ready['event_id']}/match-runs", headers=ready["organizer"])).json()
+    seen, real = [], matching.solve_matching
+
+    def solve(problem, **options):  # noqa: ANN001, ANN003 - the real solver, watched
+        seen.append(gc.isenabled())
+        return real(problem, **options)
+
+    monkeypatch.setattr(matching_service.matching, "solve_matching", solve)
+    await matching_service.run_match(started["id"], clock)
+    assert seen == [False] and gc.isenabled()

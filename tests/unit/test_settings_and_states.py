@@ -123,6 +123,28 @@ def test_what_is_built_at_start_is_frozen_out_of_garbage_collection_and_young_ob
         gc.set_threshold(*thresholds)
 
 
+def test_the_cyclic_collector_stays_stopped_until_the_last_batch_job_ends_and_then_runs_as_before():
+    import gc
+
+    from fairs.runtime import cyclic_collection_paused
+
+    assert gc.isenabled()
+    with cyclic_collection_paused():
+        assert not gc.isenabled()
+        with pytest.raises(RuntimeError):
+            with cyclic_collection_paused():  # another run, which fails
+                raise RuntimeError("the run failed")
+        assert not gc.isenabled()  # the first still runs
+    assert gc.isenabled()
+    gc.disable()  # someone stopped it before: it stays stopped
+    try:
+        with cyclic_collection_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux deals connections between shared ports")
 def test_the_port_sent_to_a_worker_arrives_as_a_socket_of_its_own_on_the_same_address():
     from multiprocessing.reduction import ForkingPickler

@@ -32,8 +32,9 @@ def solve_matching(problem: MatchingInput, *, clock: Callable[[], float] | None 
     whose positions they fit; an organization never has more interviews in a slot than it has
     interviewers, nor any outside its blocks. Optimal when ``proven_optimal``; see the module
     docstring for when that is certain in advance. ``clock`` (e.g. ``time.perf_counter``)
-    fills ``phase_seconds``. Deterministic; interviews sorted by the attendee's ``order``,
-    attendee id, then slot.
+    fills ``phase_seconds``: ``pairs``, ``flow``, ``slots``, and ``min_cost_flow`` (OR-Tools'
+    part of ``flow``). Deterministic; interviews sorted by the attendee's ``order``, attendee
+    id, then slot.
     """
     seconds: dict[str, float] = {}
     mark = clock() if clock else 0.0
@@ -65,7 +66,7 @@ def solve_matching(problem: MatchingInput, *, clock: Callable[[], float] | None 
         rounds = round_no
         bonus = np.where(covered, 0, np.where(event.priority, 2, 1))
         chosen, blocks = _choose(k, bonus, att[sel], org[sel], masks[sel], net.pair_score[sel],
-                                 net.pair_pinned[sel], capacity)
+                                 net.pair_pinned[sel], capacity, clock, seconds)
         lap("flow")
         picked = sel[chosen]
         flow_chose[picked] = True
