@@ -75,4 +75,3 @@ class KnownActors:
     def listening_changed(self, listening: bool) -> None:
         self.forget()
         self.listening = listening
-
